@@ -1,0 +1,3 @@
+from sochat.cli import main
+
+main()

@@ -1,0 +1,182 @@
+"""create_app(settings): the ASGI application. Pure ASGI, no framework: our routing rules
+(case-insensitive paths, tenant prefix) and content negotiation are SuperOffice's, not a framework's."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from sochat.agents.chat import ChatAgent
+from sochat.domain.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SochatError, Unauthorized
+from sochat.http.auth import WWW_AUTHENTICATE, Authenticator
+from sochat.http.errors import error_response, unexpected_error_response
+from sochat.http.handlers import Context
+from sochat.http.locale import request_locale, zone_named
+from sochat.http.messages import Request, Response
+from sochat.http.negotiation import response_media_type
+from sochat.http.routes import match
+from sochat.security.passwords import VerifiedCredentials
+from sochat.settings import Settings
+from sochat.store.protocol import Store
+from sochat.store.url import open_store
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+log = logging.getLogger("sochat")
+access_log = logging.getLogger("sochat.access")
+
+
+class SochatApp:
+    """The ASGI app. The store opens on startup (lifespan) or is handed in ready to use."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self._store = store
+        self._owns_store = store is None
+        self._base_zone = zone_named(settings.base_timezone)
+        self._cache = VerifiedCredentials(settings.credential_cache_size)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the app has not started: its store is not open")
+        return self._store
+
+    def startup(self) -> None:
+        if self._store is None:
+            self._store = open_store(self.settings.database_url, sqlite_synchronous=self.settings.sqlite_synchronous)
+            applied = self._store.migrate()
+            if applied:
+                log.info("database migrated: %s", ", ".join(applied))
+            if self.settings.demo:
+                from sochat.demo import load_demo
+
+                load_demo(self._store)
+        self._chat = ChatAgent(self._store, strict=self.settings.strict)
+        self._auth = Authenticator(self._store, self._cache)
+
+    def shutdown(self) -> None:
+        if self._owns_store and self._store is not None:
+            self._store.close()
+            self._store = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.startup()
+                except Exception as exc:
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request = Request(
+            method=scope["method"],
+            path=scope["path"],
+            query_string=scope.get("query_string", b""),
+            headers=_headers(scope["headers"]),
+            client=(scope.get("client") or ("-", 0))[0],
+            request_id=secrets.token_hex(8),
+        )
+        media_type = response_media_type(request.headers.get("accept"))
+        user = "-"
+        try:
+            principal, response = await self._dispatch(request, receive, media_type)
+            if principal is not None:
+                user = principal.username
+        except SochatError as exc:
+            response = error_response(exc, media_type)
+            if isinstance(exc, Unauthorized):
+                response.headers.append(WWW_AUTHENTICATE)
+        except Exception:
+            log.exception("unexpected error in %s %s (request id %s)", request.method, request.path, request.request_id)
+            response = unexpected_error_response(request.request_id, media_type)
+        await _send(send, response, request.request_id)
+        access_log.info(
+            "%s %s %d %.1fms id=%s user=%s",
+            request.method,
+            request.path,
+            response.status,
+            (time.perf_counter() - started) * 1000,
+            request.request_id,
+            user,
+        )
+
+    async def _dispatch(self, request: Request, receive: Receive, media_type: str) -> tuple[Any, Response]:
+        route, request.tenant = match(request.path)
+        if route is None:
+            raise NotFound(f"No such route: {request.method} {request.path}")
+        handler = route.methods.get(request.method)
+        if handler is None:
+            raise MethodNotAllowed(
+                f"{request.method} is not allowed on {route.path}; use {' or '.join(route.methods)}",
+                allow=tuple(route.methods),
+            )
+        request.body = await _read_body(request, receive, self.settings.max_body_bytes)
+        locale = request_locale(request.headers, self._base_zone)
+        principal = await self._auth.authenticate(request.headers) if route.authenticated else None
+        ctx = Context(request, principal, locale, media_type, self._chat, self.store, self.settings.strict)
+        return principal, await handler(ctx)
+
+
+def create_app(settings: Settings, store: Store | None = None) -> SochatApp:
+    return SochatApp(settings, store)
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
+
+
+async def _read_body(request: Request, receive: Receive, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The body is {int(declared)} bytes; the limit is {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _send(send: Send, response: Response, request_id: str) -> None:
+    headers = [(b"x-request-id", request_id.encode())]
+    if response.content_type:
+        headers.append((b"content-type", response.content_type.encode("latin-1")))
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    headers.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers)
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})

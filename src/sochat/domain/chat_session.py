@@ -1,0 +1,237 @@
+"""ChatSessionEntity: its 31 properties, their rules, and conversion from decoded request bodies."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from sochat.domain import datetimes
+from sochat.domain.enums import CHAT_SESSION_FLAGS, CHAT_SESSION_STATUS
+from sochat.domain.errors import InvalidInput
+from sochat.domain.fields import INT32_MAX, INT32_MIN, Field, Kind
+
+
+@dataclass(slots=True)
+class ChatSession:
+    """A chat session as sochat stores it. Links are ids (None = no link); dates are ticks (None = unset)."""
+
+    chat_session_id: int = 0
+    topic_id: int = 0
+    user_id: int | None = None
+    person_id: int | None = None
+    customer_alias: str | None = None
+    customer_host: str | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
+    customer_phone: str | None = None
+    customer_consented: bool = False
+    customer_company_name: str | None = None
+    status: int = 0
+    first_message: str | None = None
+    last_message: str | None = None
+    when_requested: int | None = None
+    when_started: int | None = None
+    when_ended: int | None = None
+    when_idle: int | None = None
+    when_fetched: int | None = None
+    session_key: str | None = None
+    initial_queue_pos: int = 0
+    alert_level: int = 0
+    rank: int = 0
+    flags: int = 0
+    contact_id: int | None = None
+    project_id: int | None = None
+    sale_id: int | None = None
+    ticket_id: int | None = None
+    transfer_to_id: int | None = None
+    chatbot_is_active: bool = False
+    rating: int = 0
+
+    def links(self) -> dict[str, int]:
+        """The linked records as {field name: id}, TopicId included when set."""
+        found: dict[str, int] = {}
+        for field in LINK_FIELDS:
+            value = getattr(self, field.attr)
+            if value:
+                found[field.name] = value
+        return found
+
+
+F = Field
+INT, BOOL, STR, DATE, ENUM, LINK = Kind.INT32, Kind.BOOL, Kind.STRING, Kind.DATETIME, Kind.ENUM, Kind.LINK
+
+# SuperOffice's property order; string lengths are the chat_session table's column sizes.
+FIELDS: tuple[Field, ...] = (
+    F("ChatSessionId", "chat_session_id", INT, read_only=True),
+    F("TopicId", "topic_id", INT, carrier="ChatTopic"),
+    F("User", "user_id", LINK, carrier="Associate"),
+    F("Person", "person_id", LINK, carrier="Person"),
+    F("CustomerAlias", "customer_alias", STR, 64),
+    F("CustomerHost", "customer_host", STR, 255),
+    F("CustomerName", "customer_name", STR, 255),
+    F("CustomerEmail", "customer_email", STR, 255),
+    F("CustomerPhone", "customer_phone", STR, 32),
+    F("CustomerConsented", "customer_consented", BOOL),
+    F("CustomerCompanyName", "customer_company_name", STR, 255),
+    F("Status", "status", ENUM, enum=CHAT_SESSION_STATUS),
+    F("FirstMessage", "first_message", STR, 1024),
+    F("LastMessage", "last_message", STR, 1024),
+    F("WhenRequested", "when_requested", DATE),
+    F("WhenStarted", "when_started", DATE),
+    F("WhenEnded", "when_ended", DATE),
+    F("WhenIdle", "when_idle", DATE),
+    F("WhenFetched", "when_fetched", DATE),
+    F("SessionKey", "session_key", STR, 255),
+    F("InitialQueuePos", "initial_queue_pos", INT),
+    F("AlertLevel", "alert_level", INT),
+    F("Rank", "rank", INT),
+    F("Flags", "flags", ENUM, enum=CHAT_SESSION_FLAGS),
+    F("Contact", "contact_id", LINK, carrier="Contact"),
+    F("Project", "project_id", LINK, carrier="Project"),
+    F("Sale", "sale_id", LINK, carrier="Sale"),
+    F("Ticket", "ticket_id", LINK, carrier="Ticket"),
+    F("TransferTo", "transfer_to_id", LINK, carrier="Associate"),
+    F("ChatbotIsActive", "chatbot_is_active", BOOL),
+    F("Rating", "rating", INT),
+)
+FIELD_BY_LOWER_NAME = {field.name.lower(): field for field in FIELDS}
+LINK_FIELDS = tuple(field for field in FIELDS if field.carrier is not None)
+# The property inside each carrier that holds its id.
+CARRIER_ID_PROPERTY = {
+    "Associate": "AssociateId",
+    "Person": "PersonId",
+    "Contact": "ContactId",
+    "Project": "ProjectId",
+    "Sale": "SaleId",
+    "Ticket": "TicketId",
+}
+
+assert [f.attr for f in FIELDS] == [f.name for f in dataclasses.fields(ChatSession)]
+
+
+def chat_session_from_wire(data: Mapping[str, object], zone: tzinfo, *, strict: bool = False) -> ChatSession:
+    """Build a ChatSession from a decoded body: names match case-insensitively, unknown names are ignored,
+    missing properties take their defaults (SuperOffice saves whole entities).
+
+    ``zone`` reads date-times that carry no offset. ``strict`` refuses null for non-nullable values
+    instead of reading it as the default. Raises InvalidInput naming the first bad property.
+    """
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        field = FIELD_BY_LOWER_NAME.get(key.lower()) if isinstance(key, str) else None
+        if field is not None:
+            values[field.attr] = _convert(field, value, zone, strict)
+    return ChatSession(**values)  # type: ignore[arg-type]
+
+
+def _convert(field: Field, value: object, zone: tzinfo, strict: bool) -> object:
+    kind = field.kind
+    if kind is Kind.STRING:
+        return _string(field, value)
+    if kind is Kind.LINK:
+        return _link(field, value)
+    if value is None:
+        if strict:
+            raise InvalidInput(
+                f"{field.name}: null is not allowed for a {field.kind.value} value in strict mode",
+                property_name=field.name,
+            )
+        return None if kind is Kind.DATETIME else _default(field)
+    if kind is Kind.INT32:
+        number = _int32(field, value)
+        if field.carrier == "ChatTopic" and number < 0:
+            return 0  # -1 means "no topic", as for the other links
+        return number
+    if kind is Kind.BOOL:
+        return _bool(field, value)
+    if kind is Kind.DATETIME:
+        if not isinstance(value, str):
+            raise _wrong_type(field, value, "an ISO 8601 date-time string")
+        try:
+            return datetimes.parse(value, zone)
+        except datetimes.DateTimeFormatError as exc:
+            raise InvalidInput(f"{field.name}: {exc}", property_name=field.name) from None
+    if kind is Kind.ENUM and field.enum is not None:
+        return field.enum.parse(value, field.name)
+    raise AssertionError(f"no conversion for {field.name}")  # pragma: no cover - FIELDS is closed
+
+
+def _default(field: Field) -> object:
+    return next(f.default for f in dataclasses.fields(ChatSession) if f.name == field.attr)
+
+
+def _string(field: Field, value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, int | float):
+        text = str(value)  # Newtonsoft reads a JSON number into a string property as its text.
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise _wrong_type(field, value, "a string")
+    if len(text) > field.length:
+        raise InvalidInput(
+            f"{field.name}: {len(text)} characters is longer than the limit of {field.length}",
+            property_name=field.name,
+        )
+    if "\x00" in text:
+        raise InvalidInput(f"{field.name}: NUL characters are not allowed", property_name=field.name)
+    return text
+
+
+def _int32(field: Field, value: object) -> int:
+    if isinstance(value, bool):
+        raise _wrong_type(field, value, "an int32 number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise _wrong_type(field, value, "an int32 number (no fraction)")
+        value = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 11):
+            raise _wrong_type(field, value, "an int32 number")
+        value = int(text)
+    if not isinstance(value, int):
+        raise _wrong_type(field, value, "an int32 number")
+    if not INT32_MIN <= value <= INT32_MAX:
+        shown = str(value) if len(str(value)) <= 24 else str(value)[:20] + "..."
+        raise InvalidInput(
+            f"{field.name}: {shown} is outside the int32 range {INT32_MIN}..{INT32_MAX}", property_name=field.name
+        )
+    return value
+
+
+def _bool(field: Field, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+        return value.strip().lower() in ("true", "1")
+    raise _wrong_type(field, value, "true or false")
+
+
+def _link(field: Field, value: object) -> int | None:
+    """Only the id inside a nested carrier counts; 0, -1 and null mean no link."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _wrong_type(field, value, f"a {field.carrier} object or null")
+    id_name = CARRIER_ID_PROPERTY[field.carrier or ""]
+    raw = next((v for k, v in value.items() if isinstance(k, str) and k.lower() == id_name.lower()), None)
+    if raw is None:
+        return None
+    number = _int32(Field(f"{field.name}.{id_name}", field.attr, Kind.INT32), raw)
+    return number if number > 0 else None
+
+
+def _wrong_type(field: Field, value: object, expected: str) -> InvalidInput:
+    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    if len(shown) > 40:
+        shown = shown[:40] + "..."
+    return InvalidInput(f"{field.name}: expected {expected}, got {shown}", property_name=field.name)

@@ -1,0 +1,90 @@
+"""Domain errors. The HTTP edge maps each class to a status code and SuperOffice's error body.
+
+SochatError
+ ├── InvalidInput        400  a value broke a rule; names the property
+ ├── Unauthorized        401  no valid credentials
+ ├── Forbidden           403  valid caller without the right
+ ├── NotFound            404
+ ├── MethodNotAllowed    405
+ ├── Conflict            409
+ ├── PreconditionFailed  412
+ ├── PayloadTooLarge     413
+ ├── UnsupportedMediaType 415
+ └── Unavailable         503  storage cannot take the write right now
+"""
+
+from __future__ import annotations
+
+
+class SochatError(Exception):
+    """Base of every error that is meant to reach a client."""
+
+    status = 500
+    error_type = "SoException"
+
+    def __init__(self, message: str, *, source: str = "sochat") -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+
+
+class InvalidInput(SochatError):
+    status = 400
+    error_type = "SoArgumentException"
+
+    def __init__(self, message: str, *, property_name: str | None = None, source: str = "sochat") -> None:
+        super().__init__(message, source=source)
+        self.property_name = property_name
+
+
+class MalformedBody(InvalidInput):
+    error_type = "SoMalformedRequestException"
+
+
+class Unauthorized(SochatError):
+    status = 401
+    error_type = "SoAuthenticationException"
+
+
+class Forbidden(SochatError):
+    status = 403
+    error_type = "SoAccessDeniedException"
+
+
+class NotFound(SochatError):
+    status = 404
+    error_type = "SoNotFoundException"
+
+
+class MethodNotAllowed(SochatError):
+    status = 405
+    error_type = "SoMethodNotAllowedException"
+
+    def __init__(self, message: str, *, allow: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+
+class Conflict(SochatError):
+    status = 409
+    error_type = "SoConflictException"
+
+
+class PreconditionFailed(SochatError):
+    status = 412
+    error_type = "SoPreconditionFailedException"
+
+
+class PayloadTooLarge(SochatError):
+    status = 413
+    error_type = "SoRequestTooLargeException"
+
+
+class UnsupportedMediaType(SochatError):
+    status = 415
+    error_type = "SoUnsupportedMediaTypeException"
+
+
+class Unavailable(SochatError):
+    status = 503
+    error_type = "SoServiceUnavailableException"

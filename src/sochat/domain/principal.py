@@ -1,0 +1,21 @@
+"""Who is calling: the authenticated user, as every layer below the HTTP edge sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Role(Enum):
+    """A user's role; it decides table and field rights (see sochat.domain.rights)."""
+
+    ADMIN = "admin"
+    AGENT = "agent"
+    READONLY = "readonly"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    associate_id: int
+    username: str
+    role: Role

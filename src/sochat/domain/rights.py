@@ -1,0 +1,69 @@
+"""Table and field rights for a caller, written with SuperOffice's ETableRight and EFieldRight names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sochat.domain.chat_session import FIELDS
+from sochat.domain.enums import E_FIELD_RIGHT, E_TABLE_RIGHT
+from sochat.domain.principal import Principal, Role
+
+SELECT, UPDATE, INSERT, DELETE = 1, 2, 4, 8
+FIELD_READ, FIELD_WRITE, FIELD_READONLY_HINT = 1, 2, 128
+
+_TABLE_MASK = {
+    Role.ADMIN: SELECT | UPDATE | INSERT | DELETE,
+    Role.AGENT: SELECT | UPDATE | INSERT,
+    Role.READONLY: SELECT,
+}
+_REASON = {
+    Role.ADMIN: "",
+    Role.AGENT: "Agents may not delete chat sessions",
+    Role.READONLY: "Read-only users may not change chat sessions",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TableRight:
+    mask: int
+    reason: str
+
+    def allows(self, bit: int) -> bool:
+        return self.mask & bit == bit
+
+    def to_wire(self) -> dict[str, object]:
+        return {"Mask": E_TABLE_RIGHT.format(self.mask), "Reason": self.reason}
+
+
+def chat_session_table_right(principal: Principal) -> TableRight:
+    return TableRight(_TABLE_MASK[principal.role], _REASON[principal.role])
+
+
+def chat_session_field_properties(table_right: TableRight) -> dict[str, object]:
+    """FieldProperties for every ChatSessionEntity property: right, .NET type and length.
+
+    The answer is shared between calls; callers must not change it.
+    """
+    return _FIELD_PROPERTIES_READ_WRITE if table_right.allows(UPDATE) else _FIELD_PROPERTIES_READ_ONLY
+
+
+def _field_properties(can_write: bool) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for field in FIELDS:
+        if field.read_only:
+            mask, reason = FIELD_READ | FIELD_READONLY_HINT, "Assigned by the server"
+        elif can_write:
+            mask, reason = FIELD_READ | FIELD_WRITE, ""
+        else:
+            mask, reason = FIELD_READ, "No update right on chat sessions"
+        result[field.name] = {
+            "FieldRight": {"Mask": E_FIELD_RIGHT.format(mask), "Reason": reason},
+            "FieldType": field.dotnet_type,
+            "FieldLength": field.length,
+        }
+    return result
+
+
+# Built once: these depend only on the role, and are encoded for every answer.
+_FIELD_PROPERTIES_READ_WRITE = _field_properties(True)
+_FIELD_PROPERTIES_READ_ONLY = _field_properties(False)

@@ -1,0 +1,60 @@
+"""Answers as SuperOffice shapes them: property order, enum names, dates, expanded carriers."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from sochat.agents.chat import ChatSessionView
+from sochat.domain import datetimes
+from sochat.domain.carriers import CARRIERS, CarrierType
+from sochat.domain.chat_session import FIELDS
+from sochat.domain.fields import Kind
+from sochat.domain.rights import chat_session_field_properties
+from sochat.http.locale import RequestLocale
+
+_DEFAULTS: dict[Kind, object] = {Kind.INT32: 0, Kind.INT16: 0, Kind.DOUBLE: 0.0, Kind.BOOL: False}
+
+
+def chat_session_entity(view: ChatSessionView, locale: RequestLocale) -> dict[str, object]:
+    """A ChatSessionEntity answer: the 31 properties, then TableRight and FieldProperties."""
+    session = view.session
+    zone = locale.zone
+    out: dict[str, object] = {}
+    for field in FIELDS:
+        value = getattr(session, field.attr)
+        kind = field.kind
+        if kind is Kind.DATETIME:
+            out[field.name] = datetimes.format_ticks(value, zone)
+        elif kind is Kind.ENUM and field.enum is not None:
+            out[field.name] = field.enum.format(value)
+        elif kind is Kind.LINK:
+            out[field.name] = (
+                None if value is None else _carrier(CARRIERS[field.carrier or ""], value, view.links, zone)
+            )
+        else:
+            out[field.name] = value
+    out["TableRight"] = view.table_right.to_wire()
+    out["FieldProperties"] = chat_session_field_properties(view.table_right)
+    return out
+
+
+def _carrier(
+    carrier: CarrierType, link_id: int, links: dict[tuple[str, int], dict[str, object]], zone: tzinfo
+) -> dict[str, object]:
+    """A linked record in full when sochat knows it, otherwise the carrier's defaults holding just the id."""
+    known = links.get((carrier.name, link_id), {})
+    out: dict[str, object] = {}
+    for name, kind in carrier.properties:
+        value = known.get(name)
+        if name == carrier.id_property:
+            value = link_id
+        if kind is Kind.DATETIME:
+            out[name] = datetimes.format_ticks(value if isinstance(value, int) else None, zone)
+        elif value is None:
+            enum = carrier.enum_of(name)
+            out[name] = enum.format(0) if enum is not None else _DEFAULTS.get(kind)
+        else:
+            out[name] = value
+    out["TableRight"] = None
+    out["FieldProperties"] = None
+    return out

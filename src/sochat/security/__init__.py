@@ -1,0 +1,1 @@
+"""Secrets: password hashing and verification. Pure of HTTP and storage."""

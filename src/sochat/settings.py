@@ -1,0 +1,21 @@
+"""Every setting in one place. Each has a command-line option and a SOCHAT_ environment variable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite:///sochat.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = DEFAULT_DATABASE_URL
+    demo: bool = False
+    strict: bool = False
+    max_body_bytes: int = 1024 * 1024
+    base_timezone: str = "UTC"
+    log_level: str = "info"
+    sqlite_synchronous: str = "FULL"
+    credential_cache_size: int = 10_000

@@ -1,0 +1,389 @@
+"""SQLite storage: WAL, synchronous=FULL, one writer thread that commits several requests at once.
+
+Every write goes through a single thread that owns the only writing connection. When several
+requests are waiting, it runs each in its own savepoint inside one transaction and commits once
+(group commit), then answers each request. A request is answered only after the COMMIT that
+holds its write returned, so with synchronous=FULL a 200 means the write is on disk.
+
+Reads run on a small pool of threads, each with its own connection; WAL lets them read while
+the writer writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sochat.domain import datetimes
+from sochat.domain.carriers import ASSOCIATE
+from sochat.domain.chat_session import FIELDS, ChatSession
+from sochat.domain.enums import USER_TYPE
+from sochat.domain.errors import Unavailable
+from sochat.domain.principal import Role
+from sochat.store import migrations
+from sochat.store.protocol import NewAssociate, NewTopic, UserRecord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+
+_COLUMNS = [field.attr for field in FIELDS]
+_SELECT_SESSION = f"SELECT {', '.join(_COLUMNS)} FROM chat_session WHERE chat_session_id = ?"  # noqa: S608
+_DATA_COLUMNS = _COLUMNS[1:]
+_INSERT_SESSION = (
+    f"INSERT INTO chat_session ({', '.join(_DATA_COLUMNS)}, updated_ticks) "  # noqa: S608
+    f"VALUES ({', '.join('?' * len(_DATA_COLUMNS))}, ?)"
+)
+_UPDATE_SESSION = (
+    f"UPDATE chat_session SET {', '.join(c + ' = ?' for c in _DATA_COLUMNS)}, "  # noqa: S608
+    "updated_ticks = ?, row_version = row_version + 1 WHERE chat_session_id = ?"
+)
+_BOOL_COLUMNS = frozenset(f.attr for f in FIELDS if f.kind.value == "bool")
+_MAX_BATCH = 128
+
+
+class SqliteStore:
+    """Store on one SQLite file."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", readers: int = 4) -> None:
+        self.path = str(path)
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._readers = concurrent.futures.ThreadPoolExecutor(readers, thread_name_prefix="sochat-read")
+        self._writer = _Writer(self._connect)
+
+    # -- connections -------------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise RuntimeError(f"could not switch {self.path} to WAL mode (got {mode})")
+        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+        return conn
+
+    async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._readers, lambda: job(self._reader()))
+        except sqlite3.OperationalError as exc:
+            raise Unavailable(f"The database cannot be read right now: {exc}") from exc
+
+    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        result: T = await asyncio.wrap_future(self._writer.submit(job))
+        return result
+
+    def _write_now(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        result: T = self._writer.submit(job).result()
+        return result
+
+    def close(self) -> None:
+        self._writer.stop()
+        self._readers.shutdown(wait=True)
+
+    # -- chat sessions -----------------------------------------------------------------------------
+
+    async def save_chat_session(self, session: ChatSession, *, create_if_missing: bool) -> ChatSession | None:
+        values = [_to_column(name, getattr(session, name)) for name in _DATA_COLUMNS]
+        now = datetimes.from_datetime(datetime.now(UTC))
+
+        def job(conn: sqlite3.Connection) -> ChatSession | None:
+            session_id = session.chat_session_id
+            updated = 0
+            if session_id > 0:
+                updated = conn.execute(_UPDATE_SESSION, [*values, now, session_id]).rowcount
+            if not updated:
+                if session_id > 0 and not create_if_missing:
+                    return None
+                session_id = conn.execute(_INSERT_SESSION, [*values, now]).lastrowid or 0
+            return _read_session(conn, session_id)
+
+        return await self._write(job)
+
+    async def get_chat_session(self, chat_session_id: int) -> ChatSession | None:
+        return await self._read(lambda conn: _read_session(conn, chat_session_id))
+
+    # -- reference data ----------------------------------------------------------------------------
+
+    async def find_links(self, wanted: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], dict[str, object]]:
+        plan = {carrier: sorted(set(ids)) for carrier, ids in wanted.items() if ids}
+        if not plan:
+            return {}
+        return await self._read(lambda conn: _find_links(conn, plan))
+
+    async def find_user(self, user_name: str) -> UserRecord | None:
+        return await self._read(lambda conn: _find_user(conn, user_name))
+
+    async def ping(self) -> None:
+        await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
+
+    # -- administration ----------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        return self._write_now(_migrate)
+
+    def add_associate(self, associate: NewAssociate) -> int:
+        def job(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "INSERT INTO associate (name, user_name, full_name, formal_name, user_type, tooltip, role,"
+                " password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    associate.name or associate.user_name,
+                    associate.user_name,
+                    associate.full_name,
+                    associate.formal_name,
+                    associate.user_type,
+                    associate.tooltip,
+                    associate.role.value,
+                    associate.password_hash,
+                ),
+            )
+            return cursor.lastrowid or 0
+
+        return self._write_now(job)
+
+    def set_password(self, user_name: str, password_hash: str) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE associate SET password_hash = ? WHERE user_name = ?", (password_hash, user_name)
+            )
+            return cursor.rowcount == 1
+
+        return self._write_now(job)
+
+    def list_users(self) -> list[UserRecord]:
+        conn = self._reader()
+        rows = conn.execute(
+            "SELECT associate_id, user_name, role, password_hash, full_name FROM associate ORDER BY associate_id"
+        ).fetchall()
+        return [UserRecord(r[0], r[1], Role(r[2]), r[3], r[4]) for r in rows]
+
+    def add_topic(self, topic: NewTopic) -> int:
+        def job(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "INSERT INTO chat_topic (name, description, welcome_message) VALUES (?, ?, ?)",
+                (topic.name, topic.description, topic.welcome_message),
+            )
+            return cursor.lastrowid or 0
+
+        return self._write_now(job)
+
+    def is_empty(self) -> bool:
+        conn = self._reader()
+        return not conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM associate) OR EXISTS (SELECT 1 FROM chat_topic)"
+            " OR EXISTS (SELECT 1 FROM chat_session)"
+        ).fetchone()[0]
+
+    def integrity_check(self) -> str:
+        """SQLite's own consistency check; "ok" when the file is sound."""
+        return str(self._reader().execute("PRAGMA integrity_check").fetchone()[0])
+
+
+# -- row mapping ---------------------------------------------------------------------------------------
+
+
+def _to_column(name: str, value: object) -> object:
+    if name in _BOOL_COLUMNS:
+        return 1 if value else 0
+    return value
+
+
+def _read_session(conn: sqlite3.Connection, session_id: int) -> ChatSession | None:
+    row = conn.execute(_SELECT_SESSION, (session_id,)).fetchone()
+    if row is None:
+        return None
+    values = dict(zip(_COLUMNS, row, strict=True))
+    for name in _BOOL_COLUMNS:
+        values[name] = bool(values[name])
+    return ChatSession(**values)
+
+
+def _find_user(conn: sqlite3.Connection, user_name: str) -> UserRecord | None:
+    row = conn.execute(
+        "SELECT associate_id, user_name, role, password_hash, full_name FROM associate"
+        " WHERE user_name = ? AND deleted = 0",
+        (user_name,),
+    ).fetchone()
+    return None if row is None else UserRecord(row[0], row[1], Role(row[2]), row[3], row[4])
+
+
+def _find_links(conn: sqlite3.Connection, plan: dict[str, list[int]]) -> dict[tuple[str, int], dict[str, object]]:
+    found: dict[tuple[str, int], dict[str, object]] = {}
+    for carrier, ids in plan.items():
+        marks = ", ".join("?" * len(ids))
+        if carrier == "Associate":
+            rows = conn.execute(
+                "SELECT associate_id, name, person_id, rank, tooltip, user_type, group_idx, full_name,"  # noqa: S608
+                f" formal_name, deleted, ej_user_id, user_name FROM associate WHERE associate_id IN ({marks})",
+                ids,
+            ).fetchall()
+            for row in rows:
+                found[(carrier, row[0])] = _associate_properties(row)
+        elif carrier == "ChatTopic":
+            rows = conn.execute(
+                f"SELECT chat_topic_id, name FROM chat_topic WHERE chat_topic_id IN ({marks})",
+                ids,  # noqa: S608
+            ).fetchall()
+            for row in rows:
+                found[(carrier, row[0])] = {"ChatTopicId": row[0], "Name": row[1]}
+        else:
+            rows = conn.execute(
+                f"SELECT id, data FROM reference_record WHERE carrier = ? AND id IN ({marks})",  # noqa: S608
+                [carrier, *ids],
+            ).fetchall()
+            for row in rows:
+                found[(carrier, row[0])] = json.loads(row[1])
+    return found
+
+
+def _associate_properties(row: tuple[Any, ...]) -> dict[str, object]:
+    names = [name for name, _ in ASSOCIATE.properties][:12]
+    values = list(row)
+    values[5] = USER_TYPE.format(values[5])
+    values[9] = bool(values[9])
+    return dict(zip(names, values, strict=True))
+
+
+def _migrate(conn: sqlite3.Connection) -> list[str]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_ticks INTEGER NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migration")}
+    applied: list[str] = []
+    for migration in migrations.load("sqlite"):
+        if migration.version in done:
+            continue
+        for statement in _statements(migration.sql):
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO schema_migration (version, name, applied_ticks) VALUES (?, ?, ?)",
+            (migration.version, migration.name, datetimes.from_datetime(datetime.now(UTC))),
+        )
+        applied.append(f"{migration.version:04d}_{migration.name}")
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file into statements (our files keep ';' out of strings and comments)."""
+    lines = [line.split("--", 1)[0] for line in sql.splitlines()]
+    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
+
+
+# -- the writer thread ---------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Owns the writing connection; runs queued jobs in batches, one COMMIT per batch."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._queue: queue.SimpleQueue[tuple[Job, concurrent.futures.Future[Any]] | None] = queue.SimpleQueue()
+        self._conn: sqlite3.Connection | None = None
+        self._thread = threading.Thread(target=self._run, name="sochat-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Job) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        if not self._thread.is_alive():
+            future.set_exception(Unavailable("The database writer has stopped"))
+            return future
+        self._queue.put((job, future))
+        return future
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            item = self._queue.get()
+            if item is None:
+                break
+            batch = [item]
+            while len(batch) < _MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            self._run_batch(batch)
+        if self._conn is not None:
+            self._conn.close()
+
+    def _run_batch(self, batch: list[tuple[Job, concurrent.futures.Future[Any]]]) -> None:
+        outcomes: list[tuple[concurrent.futures.Future[Any], Any, BaseException | None]] = []
+        try:
+            if self._conn is None:
+                self._conn = self._connect()
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            for job, future in batch:
+                conn.execute("SAVEPOINT job")
+                try:
+                    result = job(conn)
+                except Exception as exc:  # the job's own failure: undo just that job
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    outcomes.append((future, None, _translate(exc)))
+                else:
+                    conn.execute("RELEASE job")
+                    outcomes.append((future, result, None))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            log.error("database write failed, %d request(s) refused: %s", len(batch), exc)
+            self._abandon()
+            failure = _translate(exc)
+            for _, future in batch:
+                future.set_exception(failure)
+            return
+        for future, result, error in outcomes:
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+    def _abandon(self) -> None:
+        """After a failed batch, drop the connection so the next batch starts clean."""
+        if self._conn is not None:
+            try:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                log.warning("rollback after a failed write also failed: %s", exc)
+            self._conn.close()
+            self._conn = None
+
+
+def _translate(exc: BaseException) -> BaseException:
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.IntegrityError
+    ):
+        return Unavailable(f"The database cannot take writes right now ({exc}); nothing was saved")
+    return exc
