@@ -37,14 +37,14 @@ T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 
 _COLUMNS = [field.attr for field in FIELDS]
-_SELECT_SESSION = f"SELECT {', '.join(_COLUMNS)} FROM chat_session WHERE chat_session_id = ?"  # noqa: S608
+_SELECT_SESSION = f"SELECT {', '.join(_COLUMNS)} FROM chat_session WHERE chat_session_id = ?"
 _DATA_COLUMNS = _COLUMNS[1:]
 _INSERT_SESSION = (
-    f"INSERT INTO chat_session ({', '.join(_DATA_COLUMNS)}, updated_ticks) "  # noqa: S608
+    f"INSERT INTO chat_session ({', '.join(_DATA_COLUMNS)}, updated_ticks) "
     f"VALUES ({', '.join('?' * len(_DATA_COLUMNS))}, ?)"
 )
 _UPDATE_SESSION = (
-    f"UPDATE chat_session SET {', '.join(c + ' = ?' for c in _DATA_COLUMNS)}, "  # noqa: S608
+    f"UPDATE chat_session SET {', '.join(c + ' = ?' for c in _DATA_COLUMNS)}, "
     "updated_ticks = ?, row_version = row_version + 1 WHERE chat_session_id = ?"
 )
 _BOOL_COLUMNS = frozenset(f.attr for f in FIELDS if f.kind.value == "bool")
@@ -234,7 +234,7 @@ def _find_links(conn: sqlite3.Connection, plan: dict[str, list[int]]) -> dict[tu
         marks = ", ".join("?" * len(ids))
         if carrier == "Associate":
             rows = conn.execute(
-                "SELECT associate_id, name, person_id, rank, tooltip, user_type, group_idx, full_name,"  # noqa: S608
+                "SELECT associate_id, name, person_id, rank, tooltip, user_type, group_idx, full_name,"
                 f" formal_name, deleted, ej_user_id, user_name FROM associate WHERE associate_id IN ({marks})",
                 ids,
             ).fetchall()
@@ -243,13 +243,13 @@ def _find_links(conn: sqlite3.Connection, plan: dict[str, list[int]]) -> dict[tu
         elif carrier == "ChatTopic":
             rows = conn.execute(
                 f"SELECT chat_topic_id, name FROM chat_topic WHERE chat_topic_id IN ({marks})",
-                ids,  # noqa: S608
+                ids,
             ).fetchall()
             for row in rows:
                 found[(carrier, row[0])] = {"ChatTopicId": row[0], "Name": row[1]}
         else:
             rows = conn.execute(
-                f"SELECT id, data FROM reference_record WHERE carrier = ? AND id IN ({marks})",  # noqa: S608
+                f"SELECT id, data FROM reference_record WHERE carrier = ? AND id IN ({marks})",
                 [carrier, *ids],
             ).fetchall()
             for row in rows:
