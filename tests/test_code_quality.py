@@ -1,0 +1,31 @@
+"""The project's own checks run as part of the test suite, so the README's one test command covers them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_ruff_lint_is_clean() -> None:
+    """ruff finds no lint problems in src/, tests/ and bench/."""
+    result = _run("ruff", "check", "src", "tests", "bench")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    """Every file is formatted as ruff format writes it."""
+    result = _run("ruff", "format", "--check", "src", "tests", "bench")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_is_clean() -> None:
+    """mypy --strict (configured in pyproject.toml) reports no error in the package."""
+    result = _run("mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
