@@ -139,6 +139,10 @@ class SochatApp:
         return principal, await handler(ctx)
 
 
+# Answers depend on these request headers, so caches must key on them.
+_VARY = b"Accept, Accept-Language, SO-Language, SO-Culture, SO-TimeZone"
+
+
 def create_app(settings: Settings, store: Store | None = None) -> SochatApp:
     return SochatApp(settings, store)
 
@@ -173,7 +177,7 @@ async def _read_body(request: Request, receive: Receive, limit: int) -> bytes:
 
 
 async def _send(send: Send, response: Response, request_id: str) -> None:
-    headers = [(b"x-request-id", request_id.encode())]
+    headers = [(b"x-request-id", request_id.encode()), (b"vary", _VARY)]
     if response.content_type:
         headers.append((b"content-type", response.content_type.encode("latin-1")))
     headers.append((b"content-length", str(len(response.body)).encode()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -58,6 +59,9 @@ class ChatSession:
                 found[field.name] = value
         return found
 
+
+# Characters XML 1.0 cannot carry and UTF-8 cannot encode; refused so every answer format can show every value.
+_UNSENDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 F = Field
 INT, BOOL, STR, DATE, ENUM, LINK = Kind.INT32, Kind.BOOL, Kind.STRING, Kind.DATETIME, Kind.ENUM, Kind.LINK
@@ -178,8 +182,13 @@ def _string(field: Field, value: object) -> str | None:
             f"{field.name}: {len(text)} characters is longer than the limit of {field.length}",
             property_name=field.name,
         )
-    if "\x00" in text:
-        raise InvalidInput(f"{field.name}: NUL characters are not allowed", property_name=field.name)
+    bad = _UNSENDABLE.search(text)
+    if bad is not None:
+        raise InvalidInput(
+            f"{field.name}: the character U+{ord(bad.group()):04X} at position {bad.start()} is not allowed"
+            " (control characters and lone surrogates cannot be answered in XML or UTF-8)",
+            property_name=field.name,
+        )
     return text
 
 

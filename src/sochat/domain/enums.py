@@ -95,6 +95,13 @@ class EnumType:
             return str(number)
         return ", ".join(reversed(names))
 
+    def format_tokens(self, number: int) -> str:
+        """Write a flag value as the XSD list type does: single-bit member names, space-separated,
+        lowest first; zero is the empty list."""
+        by_value = self._by_value
+        tokens = [by_value[bit] for bit in sorted(by_value) if bit > 0 and bit & (bit - 1) == 0 and number & bit]
+        return " ".join(tokens)
+
     def _invalid(self, value: object, property_name: str) -> InvalidInput:
         shown = value if not isinstance(value, str) else f"'{value[:40]}'"
         return InvalidInput(

@@ -31,23 +31,25 @@ class TableRight:
     def allows(self, bit: int) -> bool:
         return self.mask & bit == bit
 
-    def to_wire(self) -> dict[str, object]:
-        return {"Mask": E_TABLE_RIGHT.format(self.mask), "Reason": self.reason}
+    def to_wire(self, *, tokens: bool = False) -> dict[str, object]:
+        """``tokens`` writes the mask as XML's space-separated list instead of .NET's "A, B" text."""
+        mask = E_TABLE_RIGHT.format_tokens(self.mask) if tokens else E_TABLE_RIGHT.format(self.mask)
+        return {"Mask": mask, "Reason": self.reason}
 
 
 def chat_session_table_right(principal: Principal) -> TableRight:
     return TableRight(_TABLE_MASK[principal.role], _REASON[principal.role])
 
 
-def chat_session_field_properties(table_right: TableRight) -> dict[str, object]:
+def chat_session_field_properties(table_right: TableRight, *, tokens: bool = False) -> dict[str, object]:
     """FieldProperties for every ChatSessionEntity property: right, .NET type and length.
 
     The answer is shared between calls; callers must not change it.
     """
-    return _FIELD_PROPERTIES_READ_WRITE if table_right.allows(UPDATE) else _FIELD_PROPERTIES_READ_ONLY
+    return _FIELD_PROPERTIES[(table_right.allows(UPDATE), tokens)]
 
 
-def _field_properties(can_write: bool) -> dict[str, object]:
+def _field_properties(can_write: bool, tokens: bool) -> dict[str, object]:
     result: dict[str, object] = {}
     for field in FIELDS:
         if field.read_only:
@@ -57,13 +59,17 @@ def _field_properties(can_write: bool) -> dict[str, object]:
         else:
             mask, reason = FIELD_READ, "No update right on chat sessions"
         result[field.name] = {
-            "FieldRight": {"Mask": E_FIELD_RIGHT.format(mask), "Reason": reason},
+            "FieldRight": {
+                "Mask": E_FIELD_RIGHT.format_tokens(mask) if tokens else E_FIELD_RIGHT.format(mask),
+                "Reason": reason,
+            },
             "FieldType": field.dotnet_type,
             "FieldLength": field.length,
         }
     return result
 
 
-# Built once: these depend only on the role, and are encoded for every answer.
-_FIELD_PROPERTIES_READ_WRITE = _field_properties(True)
-_FIELD_PROPERTIES_READ_ONLY = _field_properties(False)
+# Built once: these depend only on the right and the format, and are encoded for every answer.
+_FIELD_PROPERTIES = {
+    (can_write, tokens): _field_properties(can_write, tokens) for can_write in (True, False) for tokens in (True, False)
+}

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from sochat.domain.errors import MethodNotAllowed, SochatError
-from sochat.http.codecs import json as json_codec
+from sochat.http.formats import encode_answer
 from sochat.http.messages import Response
+
+# The XML root of an error answer (SuperOffice does not document one; the members match the JSON body).
+ERROR_ROOT = "ErrorInfo"
 
 
 def error_body(error_type: str, message: str, source: str) -> dict[str, object]:
@@ -15,7 +18,7 @@ def error_response(exc: SochatError, media_type: str = "application/json") -> Re
     headers: list[tuple[str, str]] = []
     if isinstance(exc, MethodNotAllowed):
         headers.append(("allow", ", ".join(exc.allow)))
-    body = json_codec.encode(error_body(exc.error_type, exc.message, exc.source))
+    body = encode_answer(media_type, ERROR_ROOT, error_body(exc.error_type, exc.message, exc.source))
     return Response(exc.status, body, f"{media_type}; charset=utf-8", headers)
 
 
@@ -25,4 +28,4 @@ def unexpected_error_response(request_id: str, media_type: str = "application/js
         f"An unexpected error occurred; nothing was saved. Quote request id {request_id} when reporting it.",
         "sochat",
     )
-    return Response(500, json_codec.encode(body), f"{media_type}; charset=utf-8")
+    return Response(500, encode_answer(media_type, ERROR_ROOT, body), f"{media_type}; charset=utf-8")

@@ -6,16 +6,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sochat.agents.chat import ChatAgent
-from sochat.domain.chat_session import chat_session_from_wire
+from sochat.agents.chat import ChatAgent, ChatSessionView
+from sochat.domain.chat_session import ChatSession, chat_session_from_wire
 from sochat.domain.errors import InvalidInput
 from sochat.domain.fields import INT32_MAX, INT32_MIN
 from sochat.domain.principal import Principal
 from sochat.http import render
-from sochat.http.codecs import json as json_codec
+from sochat.http.codecs import patch
+from sochat.http.formats import Body, decode_body, encode_answer, is_xml
 from sochat.http.locale import RequestLocale
 from sochat.http.messages import Request, Response
-from sochat.http.negotiation import request_media_type
 from sochat.store.protocol import Store
 
 
@@ -35,34 +35,61 @@ class Context:
         assert self.principal is not None, "route is declared as needing authentication"
         return self.principal
 
-    def decode_body(self) -> Any:
-        media = request_media_type(self.request.headers.get("content-type"))
-        return json_codec.decode(self.request.body, media.charset)
+    def decode_body(self, root: str) -> Body:
+        return decode_body(self.request.body, self.request.headers.get("content-type"), root)
 
-    def answer(self, value: object, status: int = 200) -> Response:
-        return Response(status, json_codec.encode(value), f"{self.media_type}; charset=utf-8")
+    @property
+    def wants_xml(self) -> bool:
+        return is_xml(self.media_type)
+
+    def answer(self, value: object, *, root: str = "Response", status: int = 200) -> Response:
+        return Response(status, encode_answer(self.media_type, root, value), f"{self.media_type}; charset=utf-8")
+
+    def answer_entity(self, view: ChatSessionView | None) -> Response:
+        rendered = None if view is None else render.chat_session_entity(view, self.locale, tokens=self.wants_xml)
+        return self.answer(rendered, root=ENTITY)
 
 
 Handler = Callable[[Context], Awaitable[Response]]
+ENTITY = "ChatSessionEntity"
 
 
 async def save_chat_session_entity(ctx: Context) -> Response:
-    data = ctx.decode_body()
-    if data is None:
-        raise InvalidInput("The body holds no ChatSessionEntity (send a JSON object)", property_name="body")
-    if not isinstance(data, dict):
-        raise InvalidInput(
-            f"The body must be a ChatSessionEntity object, not a JSON {_json_kind(data)}", property_name="body"
-        )
+    data = await _entity_from_body(ctx, ctx.decode_body(ENTITY))
     session = chat_session_from_wire(data, ctx.locale.zone, strict=ctx.strict)
     view = await ctx.chat.save_chat_session_entity(ctx.user(), session)
-    return ctx.answer(render.chat_session_entity(view, ctx.locale))
+    return ctx.answer_entity(view)
 
 
 async def get_chat_session_entity(ctx: Context) -> Response:
     chat_session_id = _int32_query(ctx.request, "chatSessionEntityId")
-    view = await ctx.chat.get_chat_session_entity(ctx.user(), chat_session_id)
-    return ctx.answer(None if view is None else render.chat_session_entity(view, ctx.locale))
+    return ctx.answer_entity(await ctx.chat.get_chat_session_entity(ctx.user(), chat_session_id))
+
+
+async def _entity_from_body(ctx: Context, body: Body) -> dict[str, Any]:
+    """The entity a save should store: the body itself, or a patch applied to its target.
+
+    A patch targets the stored session it names (ChatSessionId in a test or replace op, or in the
+    merge patch) when that session exists, and the default new entity otherwise.
+    """
+    if body.kind == "entity":
+        data = body.value
+    else:
+        base = render.chat_session_properties(ChatSession(), {}, ctx.locale)
+        target = patch.target_id("ChatSessionId", body.value)
+        if target is not None:
+            view = await ctx.chat.get_chat_session_entity(ctx.user(), target)
+            if view is not None:
+                base = render.chat_session_properties(view.session, view.links, ctx.locale)
+        if body.kind == "json-patch":
+            data = patch.apply_json_patch(base, body.value)
+        else:
+            data = patch.apply_merge_patch(base, body.value)
+    if data is None:
+        raise InvalidInput(f"The body holds no {ENTITY}", property_name="body")
+    if not isinstance(data, dict):
+        raise InvalidInput(f"The body must be a {ENTITY} object, not a {_json_kind(data)}", property_name="body")
+    return data
 
 
 async def health_live(ctx: Context) -> Response:

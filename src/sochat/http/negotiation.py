@@ -1,4 +1,4 @@
-"""Content-Type and Accept: which codec reads the body and which media type the answer uses."""
+"""Content-Type and Accept: which format reads the body and which media type the answer uses (RFC 9110)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,26 @@ from dataclasses import dataclass
 
 from sochat.domain.errors import UnsupportedMediaType
 
-JSON_TYPES = ("application/json", "text/json")
-# Media types whose answer is JSON (SuperOffice answers the patch types with a JSON entity).
-RESPONSE_TYPES = JSON_TYPES
-REQUEST_TYPES = JSON_TYPES
+# Request media type -> body format.
+REQUEST_FORMATS = {
+    "application/json": "json",
+    "text/json": "json",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "application/x-www-form-urlencoded": "form",
+    "application/json-patch+json": "json-patch",
+    "application/merge-patch+json": "merge-patch",
+}
+# Answer media types in our order of preference; the patch types answer the entity as JSON, as SuperOffice does.
+RESPONSE_TYPES = (
+    "application/json",
+    "text/json",
+    "application/xml",
+    "text/xml",
+    "application/json-patch+json",
+    "application/merge-patch+json",
+)
+XML_TYPES = frozenset({"application/xml", "text/xml"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,38 +53,50 @@ def request_media_type(content_type: str | None) -> MediaType:
     if not content_type or not content_type.strip():
         return MediaType("application/json", {})
     media = parse_media_type(content_type)
-    if media.type not in REQUEST_TYPES:
+    if media.type not in REQUEST_FORMATS:
         raise UnsupportedMediaType(
-            f"Content-Type '{media.type}' is not supported; use one of: {', '.join(REQUEST_TYPES)}"
+            f"Content-Type '{media.type[:80]}' is not supported; use one of: {', '.join(REQUEST_FORMATS)}"
         )
     return media
 
 
 def response_media_type(accept: str | None) -> str:
-    """Pick the answer's media type from Accept (q-values honoured); anything unmatched answers JSON."""
+    """The answer's media type for an Accept header.
+
+    Each type we can write gets the q-value of the most specific range that matches it; the highest
+    q wins, ties go to our order of preference. Nothing acceptable (including misspelled types) answers
+    JSON, as SuperOffice's ASP.NET stack does.
+    """
     if not accept:
-        return "application/json"
-    best, best_q = "application/json", 0.0
+        return RESPONSE_TYPES[0]
+    ranges: list[tuple[str, float]] = []
     for item in accept.split(","):
         media = parse_media_type(item)
         try:
             q = float(media.params.get("q", "1"))
         except ValueError:
             q = 0.0
-        if q <= 0:
-            continue
-        candidate = _match(media.type)
-        # Higher q wins; on a tie the earlier entry stays.
-        if candidate is not None and q > best_q:
+        ranges.append((media.type, q))
+    best, best_q = RESPONSE_TYPES[0], 0.0
+    for candidate in RESPONSE_TYPES:
+        q = _quality(candidate, ranges)
+        if q > best_q:
             best, best_q = candidate, q
     return best
 
 
-def _match(media_type: str) -> str | None:
-    if media_type in RESPONSE_TYPES:
-        return media_type
-    if media_type in ("*/*", "application/*"):
-        return "application/json"
-    if media_type == "text/*":
-        return "text/json"
-    return None
+def _quality(candidate: str, ranges: list[tuple[str, float]]) -> float:
+    major = candidate.split("/", 1)[0]
+    specificity, quality = -1, 0.0
+    for media_range, q in ranges:
+        if media_range == candidate:
+            rank = 2
+        elif media_range == f"{major}/*":
+            rank = 1
+        elif media_range == "*/*":
+            rank = 0
+        else:
+            continue
+        if rank > specificity:
+            specificity, quality = rank, q
+    return quality

@@ -7,7 +7,7 @@ from datetime import tzinfo
 from sochat.agents.chat import ChatSessionView
 from sochat.domain import datetimes
 from sochat.domain.carriers import CARRIERS, CarrierType
-from sochat.domain.chat_session import FIELDS
+from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.fields import Kind
 from sochat.domain.rights import chat_session_field_properties
 from sochat.http.locale import RequestLocale
@@ -15,9 +15,25 @@ from sochat.http.locale import RequestLocale
 _DEFAULTS: dict[Kind, object] = {Kind.INT32: 0, Kind.INT16: 0, Kind.DOUBLE: 0.0, Kind.BOOL: False}
 
 
-def chat_session_entity(view: ChatSessionView, locale: RequestLocale) -> dict[str, object]:
-    """A ChatSessionEntity answer: the 31 properties, then TableRight and FieldProperties."""
-    session = view.session
+def chat_session_entity(view: ChatSessionView, locale: RequestLocale, *, tokens: bool = False) -> dict[str, object]:
+    """A ChatSessionEntity answer: the 31 properties, then TableRight and FieldProperties.
+
+    ``tokens`` writes flag enums as XML's space-separated lists instead of .NET's "A, B" text.
+    """
+    out = chat_session_properties(view.session, view.links, locale, tokens=tokens)
+    out["TableRight"] = view.table_right.to_wire(tokens=tokens)
+    out["FieldProperties"] = chat_session_field_properties(view.table_right, tokens=tokens)
+    return out
+
+
+def chat_session_properties(
+    session: ChatSession,
+    links: dict[tuple[str, int], dict[str, object]],
+    locale: RequestLocale,
+    *,
+    tokens: bool = False,
+) -> dict[str, object]:
+    """The 31 entity properties in SuperOffice's order, as they travel on the wire."""
     zone = locale.zone
     out: dict[str, object] = {}
     for field in FIELDS:
@@ -26,15 +42,13 @@ def chat_session_entity(view: ChatSessionView, locale: RequestLocale) -> dict[st
         if kind is Kind.DATETIME:
             out[field.name] = datetimes.format_ticks(value, zone)
         elif kind is Kind.ENUM and field.enum is not None:
-            out[field.name] = field.enum.format(value)
-        elif kind is Kind.LINK:
             out[field.name] = (
-                None if value is None else _carrier(CARRIERS[field.carrier or ""], value, view.links, zone)
+                field.enum.format_tokens(value) if tokens and field.enum.is_flags else field.enum.format(value)
             )
+        elif kind is Kind.LINK:
+            out[field.name] = None if value is None else _carrier(CARRIERS[field.carrier or ""], value, links, zone)
         else:
             out[field.name] = value
-    out["TableRight"] = view.table_right.to_wire()
-    out["FieldProperties"] = chat_session_field_properties(view.table_right)
     return out
 
 

@@ -6,17 +6,14 @@ from typing import Any
 
 import msgspec
 
-from sochat.domain.errors import MalformedBody, UnsupportedMediaType
+from sochat.domain.errors import MalformedBody
 
 _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
-SUPPORTED_CHARSETS = ("utf-8", "utf8")
 
 
-def decode(body: bytes, charset: str | None = None) -> Any:
-    """Parse a JSON body into plain values. An empty body is None (as JSON ``null``)."""
-    if charset is not None and charset not in SUPPORTED_CHARSETS:
-        raise UnsupportedMediaType(f"charset '{charset}' is not supported for JSON bodies; send utf-8")
+def decode(body: bytes) -> Any:
+    """Parse a UTF-8 JSON body into plain values. An empty body is None (as JSON ``null``)."""
     if body.startswith(b"\xef\xbb\xbf"):
         body = body[3:]
     if not body.strip():

@@ -1,0 +1,53 @@
+"""application/x-www-form-urlencoded bodies: one field per property.
+
+Nested carriers use dotted keys (``User.AssociateId=5``); ``User[AssociateId]=5`` is read the same
+way. An empty value means null. Values stay text here; the domain reads numbers, booleans
+(true/false/1/0), enums and dates from text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sochat.domain.errors import MalformedBody
+from sochat.http.codecs.text import codec_for, decode_text
+
+_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+_MAX_DEPTH = 4
+_MAX_FIELDS = 1000
+
+
+def decode(body: bytes, charset: str | None) -> dict[str, Any]:
+    # Percent-escapes carry bytes in the declared charset (UTF-8 by default), as does any raw text.
+    text = decode_text(body, charset)
+    try:
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding=codec_for(charset),
+            errors="strict",
+            max_num_fields=_MAX_FIELDS,
+        )
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(
+            f"A form value is not valid {charset or 'utf-8'} after percent-decoding: {exc.reason}"
+        ) from None
+    except ValueError as exc:
+        raise MalformedBody(f"The form body is malformed: {exc}") from None
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        path = _BRACKETS.sub(r".\1", key).split(".")
+        if len(path) > _MAX_DEPTH or not all(path):
+            raise MalformedBody(f"Form field name '{key[:60]}' is not a property path like User.AssociateId")
+        target = result
+        for part in path[:-1]:
+            nested = target.get(part)
+            if not isinstance(nested, dict):
+                nested = {}
+                target[part] = nested
+            target = nested
+        target[path[-1]] = value if value != "" else None
+    return result
