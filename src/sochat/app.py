@@ -13,7 +13,7 @@ from sochat.agents.chat import ChatAgent
 from sochat.domain.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SochatError, Unauthorized
 from sochat.http.auth import WWW_AUTHENTICATE, Authenticator
 from sochat.http.errors import error_response, unexpected_error_response
-from sochat.http.handlers import Context
+from sochat.http.handlers.context import Context
 from sochat.http.locale import request_locale, zone_named
 from sochat.http.messages import Request, Response
 from sochat.http.negotiation import response_media_type
@@ -95,15 +95,13 @@ class SochatApp:
             path=scope["path"],
             query_string=scope.get("query_string", b""),
             headers=_headers(scope["headers"]),
+            scheme=scope.get("scheme", "http"),
             client=(scope.get("client") or ("-", 0))[0],
             request_id=secrets.token_hex(8),
         )
         media_type = response_media_type(request.headers.get("accept"))
-        user = "-"
         try:
-            principal, response = await self._dispatch(request, receive, media_type)
-            if principal is not None:
-                user = principal.username
+            response = await self._dispatch(request, receive, media_type)
         except SochatError as exc:
             response = error_response(exc, media_type)
             if isinstance(exc, Unauthorized):
@@ -119,11 +117,11 @@ class SochatApp:
             response.status,
             (time.perf_counter() - started) * 1000,
             request.request_id,
-            user,
+            request.user_name,
         )
 
-    async def _dispatch(self, request: Request, receive: Receive, media_type: str) -> tuple[Any, Response]:
-        route, request.tenant = match(request.path)
+    async def _dispatch(self, request: Request, receive: Receive, media_type: str) -> Response:
+        route, request.tenant, path_params = match(request.path)
         if route is None:
             raise NotFound(f"No such route: {request.method} {request.path}")
         handler = route.methods.get(request.method)
@@ -135,8 +133,10 @@ class SochatApp:
         request.body = await _read_body(request, receive, self.settings.max_body_bytes)
         locale = request_locale(request.headers, self._base_zone)
         principal = await self._auth.authenticate(request.headers) if route.authenticated else None
-        ctx = Context(request, principal, locale, media_type, self._chat, self.store, self.settings.strict)
-        return principal, await handler(ctx)
+        if principal is not None:
+            request.user_name = principal.username
+        ctx = Context(request, principal, locale, media_type, self._chat, self.store, self.settings, path_params)
+        return await handler(ctx)
 
 
 # Answers depend on these request headers, so caches must key on them.

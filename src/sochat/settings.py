@@ -19,3 +19,4 @@ class Settings:
     log_level: str = "info"
     sqlite_synchronous: str = "FULL"
     credential_cache_size: int = 10_000
+    idempotency_ttl_seconds: int = 24 * 3600

@@ -1,26 +1,32 @@
-"""The Chat agent: SuperOffice's Agents/Chat methods on chat sessions."""
+"""The Chat agent: SuperOffice's Agents/Chat methods on chat sessions. Every route for chat sessions,
+agent or REST, goes through here, so rights and conditions are checked in one place."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sochat.domain.chat_session import LINK_FIELDS, ChatSession
+from sochat.domain import datetimes
+from sochat.domain.chat_session import LINK_FIELDS, ChatSession, default_chat_session
 from sochat.domain.errors import Forbidden, InvalidInput, NotFound
 from sochat.domain.principal import Principal
-from sochat.domain.rights import INSERT, SELECT, UPDATE, TableRight, chat_session_table_right
-from sochat.store.protocol import Store
+from sochat.domain.rights import DELETE, INSERT, SELECT, UPDATE, TableRight, chat_session_table_right
+from sochat.store.protocol import IdempotencyKey, Precondition, Store, StoredChatSession
 
 _CARRIER_OF_FIELD = {field.name: field.carrier or "" for field in LINK_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
 class ChatSessionView:
-    """A stored session with what the caller may know about it: linked records and rights."""
+    """A session with what the caller may know about it: linked records, rights and its version."""
 
     session: ChatSession
     links: dict[tuple[str, int], dict[str, object]]
     table_right: TableRight
+    version: int = 0  # 0: not stored (a default entity)
+    updated_ticks: int = 0
+    replayed: bool = False  # answered from an earlier request with the same Idempotency-Key
 
 
 class ChatAgent:
@@ -28,39 +34,66 @@ class ChatAgent:
         self._store = store
         self._strict = strict
 
-    async def save_chat_session_entity(self, principal: Principal, session: ChatSession) -> ChatSessionView:
+    async def create_default_chat_session_entity(self, principal: Principal) -> ChatSessionView:
+        """The default new entity, not stored."""
+        right = self._require(principal, SELECT, "read")
+        return ChatSessionView(default_chat_session(datetimes.from_datetime(datetime.now(UTC))), {}, right)
+
+    async def save_chat_session_entity(
+        self,
+        principal: Principal,
+        session: ChatSession,
+        *,
+        must_exist: bool = False,
+        precondition: Precondition | None = None,
+        idempotency: IdempotencyKey | None = None,
+    ) -> ChatSessionView:
         """Create (id 0) or replace a whole session, and answer it as stored.
 
         A non-zero id that is not stored creates a new session with a fresh id, as SuperOffice's row
-        layer does; in strict mode it is a NotFound and nothing is stored.
+        layer does; with ``must_exist`` (REST PUT and PATCH) or in strict mode it is a NotFound and
+        nothing is stored.
         """
-        right = chat_session_table_right(principal)
-        needed = INSERT if session.chat_session_id <= 0 else UPDATE
-        if not right.allows(needed):
-            action = "create" if needed == INSERT else "update"
-            raise Forbidden(f"You may not {action} chat sessions: {right.reason}", source="ChatAgent")
+        creating = session.chat_session_id <= 0
+        right = self._require(principal, INSERT if creating else UPDATE, "create" if creating else "update")
         if self._strict:
             await self._check_links_exist(session)
-        stored = await self._store.save_chat_session(session, create_if_missing=not self._strict)
-        if stored is None:
+        outcome = await self._store.save_chat_session(
+            session,
+            create_if_missing=not (self._strict or must_exist),
+            precondition=precondition,
+            idempotency=idempotency if creating else None,
+        )
+        if outcome.stored is None:
             raise NotFound(
-                f"ChatSessionId {session.chat_session_id} is not stored; send 0 to create a new session"
-                " (strict mode refuses unknown ids)",
+                f"ChatSessionId {session.chat_session_id} is not stored"
+                + ("" if must_exist else "; send 0 to create a new session (strict mode refuses unknown ids)"),
                 source="ChatAgent",
             )
-        return await self._view(stored, right)
+        return await self._view(outcome.stored, right, replayed=outcome.replayed)
 
     async def get_chat_session_entity(self, principal: Principal, chat_session_id: int) -> ChatSessionView | None:
         """The stored session, or None (SuperOffice's agents answer 200 with null for an unknown id)."""
-        right = chat_session_table_right(principal)
-        if not right.allows(SELECT):
-            raise Forbidden(f"You may not read chat sessions: {right.reason}", source="ChatAgent")
+        right = self._require(principal, SELECT, "read")
         stored = await self._store.get_chat_session(chat_session_id)
         return None if stored is None else await self._view(stored, right)
 
-    async def _view(self, session: ChatSession, right: TableRight) -> ChatSessionView:
-        links = await self._store.find_links(_wanted(session))
-        return ChatSessionView(session, links, right)
+    async def delete_chat_session_entity(
+        self, principal: Principal, chat_session_id: int, *, precondition: Precondition | None = None
+    ) -> bool:
+        """Delete a session; False when it was not stored."""
+        self._require(principal, DELETE, "delete")
+        return await self._store.delete_chat_session(chat_session_id, precondition=precondition)
+
+    def _require(self, principal: Principal, bit: int, action: str) -> TableRight:
+        right = chat_session_table_right(principal)
+        if not right.allows(bit):
+            raise Forbidden(f"You may not {action} chat sessions: {right.reason}", source="ChatAgent")
+        return right
+
+    async def _view(self, stored: StoredChatSession, right: TableRight, *, replayed: bool = False) -> ChatSessionView:
+        links = await self._store.find_links(_wanted(stored.session))
+        return ChatSessionView(stored.session, links, right, stored.version, stored.updated_ticks, replayed)
 
     async def _check_links_exist(self, session: ChatSession) -> None:
         known = await self._store.find_links(_wanted(session))

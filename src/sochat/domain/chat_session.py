@@ -244,3 +244,13 @@ def _wrong_type(field: Field, value: object, expected: str) -> InvalidInput:
     if len(shown) > 40:
         shown = shown[:40] + "..."
     return InvalidInput(f"{field.name}: expected {expected}, got {shown}", property_name=field.name)
+
+
+def default_chat_session(now_ticks: int) -> ChatSession:
+    """The default new entity (CreateDefaultChatSessionEntity): what a client starts a new session from.
+
+    SuperOffice does not document its defaults; we follow its neutral SOAP sample: id 0, numbers 0,
+    strings empty, booleans false, Status Invalid, Flags 0, no links, and WhenRequested set to now.
+    """
+    strings = {field.attr: "" for field in FIELDS if field.kind is Kind.STRING}
+    return ChatSession(**strings, when_requested=now_ticks)  # type: ignore[arg-type]

@@ -14,8 +14,10 @@ class Request:
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
     client: str
     request_id: str
+    scheme: str = "http"
     body: bytes = b""
     tenant: str | None = None
+    user_name: str = "-"  # set once authenticated; for the access log
     _query: dict[str, str] | None = None
 
     @property

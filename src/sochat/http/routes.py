@@ -1,53 +1,105 @@
 """The whole HTTP API in one table, and the path rules SuperOffice clients rely on.
 
 Paths match case-insensitively, may end in a slash, and may start with a tenant segment
-(``/Cust12345/api/v1/...``), as SuperOffice Online's URLs do.
+(``/Cust12345/api/v1/...``), as SuperOffice Online's URLs do. ``{name}`` in a path is a parameter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sochat.http import handlers
-from sochat.http.handlers import Handler
+from sochat.http.handlers import agents_chat, health, rest_chat_session
+from sochat.http.handlers.context import Handler
 
 
 @dataclass(frozen=True)
 class Route:
-    path: str  # canonical spelling, used in docs and Allow headers
+    path: str  # canonical spelling, used in docs, OpenAPI and error messages
     methods: dict[str, Handler]
     authenticated: bool = True
+    summary: str = ""
 
 
 def _agent(method: str, summary: str, handler: Handler) -> Route:
     path = f"/api/v1/Agents/Chat/{method}"
     description = f"POST {path}\n\n{summary}\n"
-    return Route(path, {"POST": handler, "GET": handlers.describe(description)})
+    return Route(path, {"POST": handler, "GET": agents_chat.describe(description)}, summary=summary)
 
 
 ROUTES: tuple[Route, ...] = (
     _agent(
+        "CreateDefaultChatSessionEntity",
+        "Answers a new ChatSessionEntity filled with default values; nothing is stored.",
+        agents_chat.create_default_chat_session_entity,
+    ),
+    _agent(
         "SaveChatSessionEntity",
         "Updates the existing ChatSessionEntity or creates a new one if ChatSessionId is 0. "
         "Body: a ChatSessionEntity. Answers the entity as stored.",
-        handlers.save_chat_session_entity,
+        agents_chat.save_chat_session_entity,
     ),
     _agent(
         "GetChatSessionEntity",
         "Gets a ChatSessionEntity. Query: chatSessionEntityId (int32). Answers null when it does not exist.",
-        handlers.get_chat_session_entity,
+        agents_chat.get_chat_session_entity,
     ),
-    Route("/health/live", {"GET": handlers.health_live}, authenticated=False),
-    Route("/health/ready", {"GET": handlers.health_ready}, authenticated=False),
+    _agent(
+        "DeleteChatSessionEntity",
+        "Deletes a ChatSessionEntity. Query: ChatSessionEntityId (int32). Answers 204 with no body.",
+        agents_chat.delete_chat_session_entity,
+    ),
+    Route(
+        "/api/v1/ChatSession/default",
+        {"GET": rest_chat_session.get_default},
+        summary="A new ChatSessionEntity with default values; nothing is stored.",
+    ),
+    Route(
+        "/api/v1/ChatSession/{id}",
+        {
+            "GET": rest_chat_session.get_one,
+            "PUT": rest_chat_session.put,
+            "PATCH": rest_chat_session.patch,
+            "DELETE": rest_chat_session.delete,
+        },
+        summary="One chat session: read, replace, patch (JSON Patch or Merge Patch) or delete.",
+    ),
+    Route(
+        "/api/v1/ChatSession",
+        {"POST": rest_chat_session.post},
+        summary="Create a chat session (or update the one the body names).",
+    ),
+    Route("/health/live", {"GET": health.live}, authenticated=False, summary="200 while the process runs."),
+    Route("/health/ready", {"GET": health.ready}, authenticated=False, summary="200 when the database answers."),
 )
 
-_BY_KEY = {route.path.lower(): route for route in ROUTES}
+
+def _segments(path: str) -> tuple[str, ...]:
+    return tuple(part for part in path.lower().split("/") if part)
 
 
-def match(path: str) -> tuple[Route | None, str | None]:
-    """The route for a request path, and the tenant segment if one was given."""
-    parts = [part for part in path.split("/") if part]
+_EXACT = {_segments(route.path): route for route in ROUTES if "{" not in route.path}
+_PATTERNS = [(_segments(route.path), route) for route in ROUTES if "{" in route.path]
+
+
+def match(path: str) -> tuple[Route | None, str | None, dict[str, str]]:
+    """The route for a request path, the tenant segment if one was given, and the path parameters."""
+    raw = [part for part in path.split("/") if part]
     tenant = None
-    if len(parts) > 1 and parts[0].lower() != "api" and parts[1].lower() == "api":
-        tenant, parts = parts[0], parts[1:]
-    return _BY_KEY.get("/" + "/".join(parts).lower()), tenant
+    if len(raw) > 1 and raw[0].lower() != "api" and raw[1].lower() == "api":
+        tenant, raw = raw[0], raw[1:]
+    key = tuple(part.lower() for part in raw)
+    route = _EXACT.get(key)
+    if route is not None:
+        return route, tenant, {}
+    for pattern, candidate in _PATTERNS:
+        if len(pattern) != len(key):
+            continue
+        params: dict[str, str] = {}
+        for expected, actual, original in zip(pattern, key, raw, strict=True):
+            if expected.startswith("{"):
+                params[expected[1:-1]] = original
+            elif expected != actual:
+                break
+        else:
+            return candidate, tenant, params
+    return None, tenant, {}

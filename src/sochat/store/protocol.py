@@ -40,20 +40,67 @@ class NewTopic:
     welcome_message: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class StoredChatSession:
+    """A session as stored, with the bookkeeping that is not part of the entity."""
+
+    session: ChatSession
+    version: int  # 1 on insert, +1 on every write; the ETag is built from it
+    updated_ticks: int  # the last write, UTC .NET ticks
+
+
+@dataclass(frozen=True, slots=True)
+class Precondition:
+    """Conditions a write checks inside its transaction (If-Match, If-Unmodified-Since)."""
+
+    version: int | None = None
+    unmodified_since_ticks: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    """An Idempotency-Key on a create: the same owner and key within the window create only once."""
+
+    owner: int  # associate id: keys are per caller
+    key: str
+    fingerprint: str  # hash of the request body; a reused key with another body is refused
+    expires_ticks: int
+
+
+@dataclass(frozen=True, slots=True)
+class SaveOutcome:
+    stored: StoredChatSession | None  # None: a non-zero id that is not stored and create_if_missing is False
+    replayed: bool = False  # True: an earlier request with this idempotency key created ``stored``
+
+
 class Store(Protocol):
     """Async storage used by request handling, plus synchronous administration for the CLI."""
 
     dialect: str
 
-    async def save_chat_session(self, session: ChatSession, *, create_if_missing: bool) -> ChatSession | None:
-        """Insert (id 0) or replace a session in one durable transaction and return it as stored.
+    async def save_chat_session(
+        self,
+        session: ChatSession,
+        *,
+        create_if_missing: bool,
+        precondition: Precondition | None = None,
+        idempotency: IdempotencyKey | None = None,
+    ) -> SaveOutcome:
+        """Insert (id 0) or replace a session in one durable transaction and answer it as stored.
 
         For a non-zero id that is not stored: insert with a fresh id when ``create_if_missing``,
-        otherwise return None and store nothing.
+        otherwise answer ``SaveOutcome(None)`` and store nothing. A ``precondition`` that does not hold
+        raises PreconditionFailed. With ``idempotency``, an unexpired key of the same owner answers the
+        session it created (``replayed``) instead of inserting again; the same key with another
+        fingerprint raises Conflict.
         """
         ...
 
-    async def get_chat_session(self, chat_session_id: int) -> ChatSession | None: ...
+    async def get_chat_session(self, chat_session_id: int) -> StoredChatSession | None: ...
+
+    async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
+        """Delete a session; False when it was not stored. The id is never handed out again."""
+        ...
 
     async def find_links(self, wanted: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], dict[str, object]]:
         """Reference records by carrier name ("Associate", "Person", ..., "ChatTopic") and id.

@@ -27,17 +27,27 @@ from sochat.domain import datetimes
 from sochat.domain.carriers import ASSOCIATE
 from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import USER_TYPE
-from sochat.domain.errors import Unavailable
+from sochat.domain.errors import Conflict, PreconditionFailed, Unavailable
 from sochat.domain.principal import Role
 from sochat.store import migrations
-from sochat.store.protocol import NewAssociate, NewTopic, UserRecord
+from sochat.store.protocol import (
+    IdempotencyKey,
+    NewAssociate,
+    NewTopic,
+    Precondition,
+    SaveOutcome,
+    StoredChatSession,
+    UserRecord,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 
 _COLUMNS = [field.attr for field in FIELDS]
-_SELECT_SESSION = f"SELECT {', '.join(_COLUMNS)} FROM chat_session WHERE chat_session_id = ?"
+_SELECT_SESSION = (
+    f"SELECT {', '.join(_COLUMNS)}, row_version, updated_ticks FROM chat_session WHERE chat_session_id = ?"
+)
 _DATA_COLUMNS = _COLUMNS[1:]
 _INSERT_SESSION = (
     f"INSERT INTO chat_session ({', '.join(_DATA_COLUMNS)}, updated_ticks) "
@@ -103,25 +113,57 @@ class SqliteStore:
 
     # -- chat sessions -----------------------------------------------------------------------------
 
-    async def save_chat_session(self, session: ChatSession, *, create_if_missing: bool) -> ChatSession | None:
+    async def save_chat_session(
+        self,
+        session: ChatSession,
+        *,
+        create_if_missing: bool,
+        precondition: Precondition | None = None,
+        idempotency: IdempotencyKey | None = None,
+    ) -> SaveOutcome:
         values = [_to_column(name, getattr(session, name)) for name in _DATA_COLUMNS]
         now = datetimes.from_datetime(datetime.now(UTC))
 
-        def job(conn: sqlite3.Connection) -> ChatSession | None:
+        def job(conn: sqlite3.Connection) -> SaveOutcome:
+            if idempotency is not None:
+                earlier = _replay(conn, idempotency, now)
+                if earlier is not None:
+                    return SaveOutcome(_read_session(conn, earlier), replayed=True)
             session_id = session.chat_session_id
             updated = 0
             if session_id > 0:
+                _check(conn, session_id, precondition)
                 updated = conn.execute(_UPDATE_SESSION, [*values, now, session_id]).rowcount
             if not updated:
                 if session_id > 0 and not create_if_missing:
-                    return None
+                    return SaveOutcome(None)
                 session_id = conn.execute(_INSERT_SESSION, [*values, now]).lastrowid or 0
-            return _read_session(conn, session_id)
+                if idempotency is not None:
+                    conn.execute(
+                        "INSERT INTO idempotency_key (owner, key, fingerprint, chat_session_id, expires_ticks)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (
+                            idempotency.owner,
+                            idempotency.key,
+                            idempotency.fingerprint,
+                            session_id,
+                            idempotency.expires_ticks,
+                        ),
+                    )
+            return SaveOutcome(_read_session(conn, session_id))
 
         return await self._write(job)
 
-    async def get_chat_session(self, chat_session_id: int) -> ChatSession | None:
+    async def get_chat_session(self, chat_session_id: int) -> StoredChatSession | None:
         return await self._read(lambda conn: _read_session(conn, chat_session_id))
+
+    async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            _check(conn, chat_session_id, precondition)
+            deleted = conn.execute("DELETE FROM chat_session WHERE chat_session_id = ?", (chat_session_id,))
+            return deleted.rowcount == 1
+
+        return await self._write(job)
 
     # -- reference data ----------------------------------------------------------------------------
 
@@ -209,14 +251,47 @@ def _to_column(name: str, value: object) -> object:
     return value
 
 
-def _read_session(conn: sqlite3.Connection, session_id: int) -> ChatSession | None:
+def _read_session(conn: sqlite3.Connection, session_id: int) -> StoredChatSession | None:
     row = conn.execute(_SELECT_SESSION, (session_id,)).fetchone()
     if row is None:
         return None
-    values = dict(zip(_COLUMNS, row, strict=True))
+    values = dict(zip(_COLUMNS, row[: len(_COLUMNS)], strict=True))
     for name in _BOOL_COLUMNS:
         values[name] = bool(values[name])
-    return ChatSession(**values)
+    return StoredChatSession(ChatSession(**values), version=row[-2], updated_ticks=row[-1])
+
+
+def _check(conn: sqlite3.Connection, session_id: int, precondition: Precondition | None) -> None:
+    """Raise PreconditionFailed unless the stored row matches; runs inside the write transaction."""
+    if precondition is None:
+        return
+    row = conn.execute(
+        "SELECT row_version, updated_ticks FROM chat_session WHERE chat_session_id = ?", (session_id,)
+    ).fetchone()
+    if row is None:
+        if precondition.version is not None:
+            raise PreconditionFailed(f"ChatSession {session_id} does not exist, so it cannot match If-Match")
+        return
+    if precondition.version is not None and row[0] != precondition.version:
+        raise PreconditionFailed(f"ChatSession {session_id} has changed since the ETag you sent; nothing was saved")
+    if precondition.unmodified_since_ticks is not None and row[1] > precondition.unmodified_since_ticks:
+        raise PreconditionFailed(f"ChatSession {session_id} has changed since If-Unmodified-Since; nothing was saved")
+
+
+def _replay(conn: sqlite3.Connection, key: IdempotencyKey, now: int) -> int | None:
+    """The session an unexpired earlier request with this key created, if any."""
+    row = conn.execute(
+        "SELECT fingerprint, chat_session_id, expires_ticks FROM idempotency_key WHERE owner = ? AND key = ?",
+        (key.owner, key.key),
+    ).fetchone()
+    if row is None:
+        return None
+    if row[2] <= now:
+        conn.execute("DELETE FROM idempotency_key WHERE owner = ? AND key = ?", (key.owner, key.key))
+        return None
+    if row[0] != key.fingerprint:
+        raise Conflict("This Idempotency-Key was used before with a different body; use a new key")
+    return int(row[1])
 
 
 def _find_user(conn: sqlite3.Connection, user_name: str) -> UserRecord | None:

@@ -1,0 +1,100 @@
+"""Reading a ChatSessionEntity (or a patch for one) from a body, and writing one into an answer.
+Shared by the agent methods and the REST resource."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from sochat.agents.chat import ChatSessionView
+from sochat.domain import datetimes
+from sochat.domain.chat_session import ChatSession, chat_session_from_wire
+from sochat.domain.errors import InvalidInput
+from sochat.http import render
+from sochat.http.codecs import patch
+from sochat.http.formats import Body
+from sochat.http.handlers.conditions import validator_headers
+from sochat.http.handlers.context import Context
+from sochat.http.handlers.select import apply_select, parse_select
+from sochat.http.messages import Response
+from sochat.store.protocol import IdempotencyKey
+
+ENTITY = "ChatSessionEntity"
+_MAX_IDEMPOTENCY_KEY = 255
+
+
+async def session_from_body(ctx: Context, *, stored: ChatSessionView | None = None) -> ChatSession:
+    """The session a write should store: the body itself, or the body's patch applied to its target.
+
+    A patch applies to ``stored`` when given (REST PATCH). Otherwise it applies to the stored session
+    it names (ChatSessionId in a test or replace op, or the merge patch's member) when that exists,
+    and to the default new entity when not.
+    """
+    body = ctx.decode_body(ENTITY)
+    data = body.value if body.kind == "entity" else await _patched(ctx, body, stored)
+    if data is None:
+        raise InvalidInput(f"The body holds no {ENTITY}", property_name="body")
+    if not isinstance(data, dict):
+        raise InvalidInput(f"The body must be a {ENTITY} object, not a {_kind(data)}", property_name="body")
+    return chat_session_from_wire(data, ctx.locale.zone, strict=ctx.settings.strict)
+
+
+async def _patched(ctx: Context, body: Body, stored: ChatSessionView | None) -> Any:
+    target = stored
+    if target is None:
+        wanted = patch.target_id("ChatSessionId", body.value)
+        if wanted is not None:
+            target = await ctx.chat.get_chat_session_entity(ctx.user(), wanted)
+    if target is None:
+        target = await ctx.chat.create_default_chat_session_entity(ctx.user())
+    base = render.chat_session_properties(target.session, target.links, ctx.locale)
+    if body.kind == "json-patch":
+        return patch.apply_json_patch(base, body.value)
+    return patch.apply_merge_patch(base, body.value)
+
+
+def idempotency_key(ctx: Context) -> IdempotencyKey | None:
+    """The Idempotency-Key header as the store needs it: per caller, with a fingerprint of the body."""
+    key = ctx.request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    key = key.strip().strip('"')
+    if not key or len(key) > _MAX_IDEMPOTENCY_KEY:
+        raise InvalidInput(
+            f"Idempotency-Key must be 1 to {_MAX_IDEMPOTENCY_KEY} characters", property_name="Idempotency-Key"
+        )
+    digest = hashlib.sha256()
+    digest.update((ctx.request.headers.get("content-type") or "").encode("latin-1"))
+    digest.update(b"\0")
+    digest.update(ctx.request.body)
+    now = datetimes.from_datetime(datetime.now(UTC))
+    expires = now + ctx.settings.idempotency_ttl_seconds * datetimes.TICKS_PER_SECOND
+    return IdempotencyKey(ctx.user().associate_id, key, digest.hexdigest(), expires)
+
+
+def answer_session(ctx: Context, view: ChatSessionView | None, *, links: bool = False, status: int = 200) -> Response:
+    """The entity in the negotiated format, with $select applied and its ETag; ``links`` adds _Links."""
+    if view is None:
+        return ctx.answer(None, root=ENTITY)
+    entity = render.chat_session_entity(view, ctx.locale, tokens=ctx.wants_xml)
+    if links:
+        entity["_Links"] = _links(ctx, view.session.chat_session_id)
+    entity = apply_select(entity, parse_select(ctx.request.query.get("$select")))
+    headers = validator_headers(view)
+    if view.replayed:
+        headers.append(("idempotent-replayed", "true"))
+    return ctx.answer(entity, root=ENTITY, status=status, headers=headers)
+
+
+def _links(ctx: Context, chat_session_id: int) -> dict[str, str]:
+    request = ctx.request
+    host = request.headers.get("host") or f"{ctx.settings.host}:{ctx.settings.port}"
+    base = f"{request.scheme}://{host}" + (f"/{request.tenant}" if request.tenant else "")
+    return {"Self": f"{base}/api/v1/ChatSession/{chat_session_id}", "Archive": f"{base}/api/v1/ChatSession"}
+
+
+def _kind(value: object) -> str:
+    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(
+        type(value), type(value).__name__
+    )

@@ -1,0 +1,80 @@
+"""Conditional requests: ETag, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since.
+
+SuperOffice documents If-Modified-Since (304) and If-Unmodified-Since (412) on its REST resources.
+ETags are ours: a strong tag per stored version, ``"<id>.<version>"``, so a client can make any
+write conditional with If-Match and a stale write is a 412 with nothing saved.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+
+from sochat.agents.chat import ChatSessionView
+from sochat.domain import datetimes
+from sochat.domain.errors import InvalidInput, PreconditionFailed
+from sochat.http.messages import Request
+from sochat.store.protocol import Precondition
+
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def etag(view: ChatSessionView) -> str:
+    return f'"{view.session.chat_session_id}.{view.version}"'
+
+
+def validator_headers(view: ChatSessionView) -> list[tuple[str, str]]:
+    """ETag and Last-Modified of a stored session (none for an unsaved default entity)."""
+    if view.version <= 0:
+        return []
+    return [("etag", etag(view)), ("last-modified", _http_date(view.updated_ticks))]
+
+
+def write_precondition(request: Request, chat_session_id: int) -> Precondition | None:
+    """If-Match / If-Unmodified-Since as a Precondition the store checks inside the write."""
+    version = _if_match_version(request.headers.get("if-match"), chat_session_id)
+    since = _http_date_header(request, "if-unmodified-since")
+    if version is None and since is None:
+        return None
+    # The row's last write must not be later than the end of the second the client named.
+    since_ticks = None if since is None else (since + 1) * datetimes.TICKS_PER_SECOND - 1
+    return Precondition(version=version, unmodified_since_ticks=since_ticks)
+
+
+def not_modified(request: Request, view: ChatSessionView) -> bool:
+    """True when a GET's If-None-Match or If-Modified-Since says the client's copy is current."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag(view) in tags
+    since = _http_date_header(request, "if-modified-since")
+    return since is not None and view.updated_ticks // datetimes.TICKS_PER_SECOND <= since
+
+
+def _if_match_version(header: str | None, chat_session_id: int) -> int | None:
+    if header is None or header.strip() == "*":
+        return None
+    for tag in header.split(","):
+        clean = tag.strip().removeprefix("W/").strip('"')
+        ident, _, version = clean.partition(".")
+        if ident == str(chat_session_id) and version.isdigit():
+            return int(version)
+    raise PreconditionFailed(f"If-Match names no version of ChatSession {chat_session_id}; nothing was saved")
+
+
+def _http_date_header(request: Request, name: str) -> int | None:
+    """An HTTP-date header as whole seconds since 0001-01-01 UTC (the tick scale divided by 10^7)."""
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name}: '{value[:60]}' is not an HTTP date", property_name=name) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int((moment - _EPOCH).total_seconds())
+
+
+def _http_date(ticks: int) -> str:
+    return format_datetime(_EPOCH + timedelta(seconds=ticks // datetimes.TICKS_PER_SECOND), usegmt=True)

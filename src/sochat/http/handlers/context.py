@@ -1,0 +1,72 @@
+"""What every handler gets, and the small helpers they share."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sochat.agents.chat import ChatAgent
+from sochat.domain.errors import InvalidInput
+from sochat.domain.fields import INT32_MAX, INT32_MIN
+from sochat.domain.principal import Principal
+from sochat.http.formats import Body, decode_body, encode_answer, is_xml
+from sochat.http.locale import RequestLocale
+from sochat.http.messages import Request, Response
+from sochat.settings import Settings
+from sochat.store.protocol import Store
+
+
+@dataclass(slots=True)
+class Context:
+    """The request, who sent it, how to answer it, and the services a handler may use."""
+
+    request: Request
+    principal: Principal | None
+    locale: RequestLocale
+    media_type: str  # the negotiated answer type
+    chat: ChatAgent
+    store: Store
+    settings: Settings
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    def user(self) -> Principal:
+        assert self.principal is not None, "the route is declared as needing authentication"
+        return self.principal
+
+    def decode_body(self, root: str) -> Body:
+        return decode_body(self.request.body, self.request.headers.get("content-type"), root)
+
+    @property
+    def wants_xml(self) -> bool:
+        return is_xml(self.media_type)
+
+    def answer(
+        self, value: object, *, root: str = "Response", status: int = 200, headers: list[tuple[str, str]] | None = None
+    ) -> Response:
+        body = encode_answer(self.media_type, root, value)
+        return Response(status, body, f"{self.media_type}; charset=utf-8", headers or [])
+
+
+Handler = Callable[[Context], Awaitable[Response]]
+
+
+def no_content(headers: list[tuple[str, str]] | None = None) -> Response:
+    return Response(204, b"", None, headers or [])
+
+
+def int32_text(text: str | None, name: str) -> int:
+    """An int32 from a query or path value; InvalidInput naming ``name`` otherwise."""
+    if text is None or not text.strip():
+        raise InvalidInput(f"The parameter {name} is required (an int32 id)", property_name=name)
+    clean = text.strip()
+    digits = clean[1:] if clean[:1] in "+-" else clean
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 11):
+        raise InvalidInput(f"{name}: '{clean[:40]}' is not an int32 number", property_name=name)
+    value = int(clean)
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise InvalidInput(f"{name}: {value} is outside the int32 range", property_name=name)
+    return value
+
+
+def int32_query(request: Request, name: str) -> int:
+    return int32_text(request.query.get(name.lower()), name)

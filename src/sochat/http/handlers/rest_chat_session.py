@@ -1,0 +1,98 @@
+"""/api/v1/ChatSession: SuperOffice's REST resource for chat sessions, on the same agent."""
+
+from __future__ import annotations
+
+from sochat.agents.chat import ChatSessionView
+from sochat.domain.errors import NotFound, PreconditionFailed
+from sochat.http.handlers.chat_session_io import answer_session, idempotency_key, session_from_body
+from sochat.http.handlers.conditions import not_modified, validator_headers, write_precondition
+from sochat.http.handlers.context import Context, int32_text, no_content
+from sochat.http.messages import Response
+from sochat.store.protocol import Precondition
+
+# A PATCH reads, applies and writes; if another write lands in between, it starts again from the new state.
+_PATCH_ATTEMPTS = 5
+
+
+async def get_default(ctx: Context) -> Response:
+    return answer_session(ctx, await ctx.chat.create_default_chat_session_entity(ctx.user()))
+
+
+async def get_one(ctx: Context) -> Response:
+    view = await _stored(ctx)
+    if not_modified(ctx.request, view):
+        return Response(304, b"", None, validator_headers(view))
+    return answer_session(ctx, view, links=True)
+
+
+async def post(ctx: Context) -> Response:
+    session = await session_from_body(ctx)
+    view = await ctx.chat.save_chat_session_entity(
+        ctx.user(),
+        session,
+        precondition=write_precondition(ctx.request, session.chat_session_id),
+        idempotency=idempotency_key(ctx),
+    )
+    return answer_session(ctx, view, links=True)
+
+
+async def put(ctx: Context) -> Response:
+    chat_session_id = _path_id(ctx)
+    session = await session_from_body(ctx)
+    session.chat_session_id = chat_session_id  # the path names the session; a body id is ignored
+    view = await ctx.chat.save_chat_session_entity(
+        ctx.user(), session, must_exist=True, precondition=write_precondition(ctx.request, chat_session_id)
+    )
+    return answer_session(ctx, view, links=True)
+
+
+async def patch(ctx: Context) -> Response:
+    chat_session_id = _path_id(ctx)
+    client_precondition = write_precondition(ctx.request, chat_session_id)
+    for _ in range(_PATCH_ATTEMPTS):
+        stored = await _stored(ctx)
+        if client_precondition is not None:
+            _check_now(stored, client_precondition)
+        session = await session_from_body(ctx, stored=stored)
+        session.chat_session_id = chat_session_id
+        try:
+            view = await ctx.chat.save_chat_session_entity(
+                ctx.user(), session, must_exist=True, precondition=Precondition(version=stored.version)
+            )
+        except PreconditionFailed:
+            continue  # someone else wrote between our read and write: apply the patch to their version
+        return answer_session(ctx, view, links=True)
+    raise PreconditionFailed(f"ChatSession {chat_session_id} kept changing while the patch was applied; retry")
+
+
+async def delete(ctx: Context) -> Response:
+    chat_session_id = _path_id(ctx)
+    precondition = write_precondition(ctx.request, chat_session_id)
+    if not await ctx.chat.delete_chat_session_entity(ctx.user(), chat_session_id, precondition=precondition):
+        raise NotFound(f"ChatSession {chat_session_id} is not stored", source="ChatSession")
+    return no_content()
+
+
+def _path_id(ctx: Context) -> int:
+    return int32_text(ctx.path_params.get("id"), "id")
+
+
+async def _stored(ctx: Context) -> ChatSessionView:
+    chat_session_id = _path_id(ctx)
+    view = await ctx.chat.get_chat_session_entity(ctx.user(), chat_session_id)
+    if view is None:
+        raise NotFound(f"ChatSession {chat_session_id} is not stored", source="ChatSession")
+    return view
+
+
+def _check_now(stored: ChatSessionView, precondition: Precondition) -> None:
+    """The client's If-Match / If-Unmodified-Since against the version the patch starts from."""
+    if precondition.version is not None and precondition.version != stored.version:
+        raise PreconditionFailed(
+            f"ChatSession {stored.session.chat_session_id} has changed since the ETag you sent; nothing was saved"
+        )
+    since = precondition.unmodified_since_ticks
+    if since is not None and stored.updated_ticks > since:
+        raise PreconditionFailed(
+            f"ChatSession {stored.session.chat_session_id} has changed since If-Unmodified-Since; nothing was saved"
+        )
