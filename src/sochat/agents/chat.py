@@ -11,8 +11,9 @@ from sochat.domain import datetimes
 from sochat.domain.chat_session import LINK_FIELDS, ChatSession, default_chat_session
 from sochat.domain.errors import Forbidden, InvalidInput, NotFound
 from sochat.domain.principal import Principal
+from sochat.domain.query import ListQuery
 from sochat.domain.rights import DELETE, INSERT, SELECT, UPDATE, TableRight, chat_session_table_right
-from sochat.store.protocol import IdempotencyKey, Precondition, Store, StoredChatSession
+from sochat.store.protocol import IdempotencyKey, ListPage, Precondition, Store, StoredChatSession
 
 _CARRIER_OF_FIELD = {field.name: field.carrier or "" for field in LINK_FIELDS}
 
@@ -77,6 +78,11 @@ class ChatAgent:
         right = self._require(principal, SELECT, "read")
         stored = await self._store.get_chat_session(chat_session_id)
         return None if stored is None else await self._view(stored, right)
+
+    async def list_chat_sessions(self, principal: Principal, query: ListQuery) -> ListPage:
+        """One page of the caller's visible sessions (the archive behind GET /api/v1/ChatSession)."""
+        self._require(principal, SELECT, "read")
+        return await self._store.list_chat_sessions(query)
 
     async def delete_chat_session_entity(
         self, principal: Principal, chat_session_id: int, *, precondition: Precondition | None = None

@@ -10,7 +10,7 @@ from datetime import tzinfo
 
 from sochat.domain import datetimes
 from sochat.domain.enums import CHAT_SESSION_FLAGS, CHAT_SESSION_STATUS
-from sochat.domain.errors import InvalidInput
+from sochat.domain.errors import InvalidInput, describe_value
 from sochat.domain.fields import INT32_MAX, INT32_MIN, Field, Kind
 
 
@@ -137,12 +137,14 @@ def _convert(field: Field, value: object, zone: tzinfo, strict: bool) -> object:
     if kind is Kind.LINK:
         return _link(field, value)
     if value is None:
+        if kind is Kind.DATETIME:
+            return None  # null is "no date" in both modes (the unset DateTime.MinValue)
         if strict:
             raise InvalidInput(
                 f"{field.name}: null is not allowed for a {field.kind.value} value in strict mode",
                 property_name=field.name,
             )
-        return None if kind is Kind.DATETIME else _default(field)
+        return _default(field)
     if kind is Kind.INT32:
         number = _int32(field, value)
         if field.carrier == "ChatTopic" and number < 0:
@@ -172,21 +174,25 @@ def _string(field: Field, value: object) -> str | None:
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, int | float):
+        if isinstance(value, int) and value.bit_length() > 64:
+            raise _wrong_type(field, value, "a string")
         text = str(value)  # Newtonsoft reads a JSON number into a string property as its text.
     elif isinstance(value, str):
         text = value
     else:
         raise _wrong_type(field, value, "a string")
-    if len(text) > field.length:
-        raise InvalidInput(
-            f"{field.name}: {len(text)} characters is longer than the limit of {field.length}",
-            property_name=field.name,
-        )
     bad = _UNSENDABLE.search(text)
     if bad is not None:
         raise InvalidInput(
             f"{field.name}: the character U+{ord(bad.group()):04X} at position {bad.start()} is not allowed"
             " (control characters and lone surrogates cannot be answered in XML or UTF-8)",
+            property_name=field.name,
+        )
+    # The limits are SQL Server nvarchar sizes in SuperOffice, which count UTF-16 code units: an emoji is two.
+    units = len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+    if units > field.length:
+        raise InvalidInput(
+            f"{field.name}: {units} characters (UTF-16 units) is longer than the limit of {field.length}",
             property_name=field.name,
         )
     return text
@@ -208,9 +214,9 @@ def _int32(field: Field, value: object) -> int:
     if not isinstance(value, int):
         raise _wrong_type(field, value, "an int32 number")
     if not INT32_MIN <= value <= INT32_MAX:
-        shown = str(value) if len(str(value)) <= 24 else str(value)[:20] + "..."
         raise InvalidInput(
-            f"{field.name}: {shown} is outside the int32 range {INT32_MIN}..{INT32_MAX}", property_name=field.name
+            f"{field.name}: {describe_value(value)} is outside the int32 range {INT32_MIN}..{INT32_MAX}",
+            property_name=field.name,
         )
     return value
 
@@ -240,10 +246,7 @@ def _link(field: Field, value: object) -> int | None:
 
 
 def _wrong_type(field: Field, value: object, expected: str) -> InvalidInput:
-    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
-    if len(shown) > 40:
-        shown = shown[:40] + "..."
-    return InvalidInput(f"{field.name}: expected {expected}, got {shown}", property_name=field.name)
+    return InvalidInput(f"{field.name}: expected {expected}, got {describe_value(value)}", property_name=field.name)
 
 
 def default_chat_session(now_ticks: int) -> ChatSession:

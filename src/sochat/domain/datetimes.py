@@ -20,7 +20,8 @@ UNSET_TEXT = "0001-01-01T00:00:00"
 _ISO = re.compile(
     r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})"
     r"(?:[Tt ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,7}))?)?)?"
-    r"(?P<z>[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+    r"(?P<z>[Zz]|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,  # only 0-9 are digits here, not full-width or Arabic-Indic ones
 )
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 
@@ -82,14 +83,20 @@ def format_ticks(ticks: int | None, zone: tzinfo) -> str:
         return UNSET_TEXT
     utc = _EPOCH + timedelta(microseconds=ticks // TICKS_PER_MICROSECOND)
     try:
-        local = utc.astimezone(zone)
+        offset = utc.astimezone(zone).utcoffset() or timedelta(0)
     except OverflowError:
         # The zone would move the value past year 1 or 9999; UTC always fits.
-        local = utc
-    offset = local.utcoffset() or timedelta(0)
-    seconds = int(offset.total_seconds())
-    sign = "-" if seconds < 0 else "+"
-    hours, minutes = divmod(abs(seconds) // 60, 60)
+        offset = timedelta(0)
+    # Historic local mean times have offsets with seconds (Oslo's was +0:43:00 but New York's -4:56:02);
+    # the written offset has whole minutes, so the local time is taken at that offset to name the same instant.
+    total = int(offset.total_seconds())
+    minutes_total = (abs(total) // 60) * (-1 if total < 0 else 1)
+    try:
+        local = utc + timedelta(minutes=minutes_total)
+    except OverflowError:
+        local, minutes_total = utc, 0
+    sign = "-" if minutes_total < 0 else "+"
+    hours, minutes = divmod(abs(minutes_total), 60)
     return (
         f"{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
         f".{local.microsecond:06d}{ticks % TICKS_PER_MICROSECOND}{sign}{hours:02d}:{minutes:02d}"
@@ -115,7 +122,7 @@ def _parse_offset(designator: str, text: str) -> timedelta:
     digits = designator[1:].replace(":", "")
     hours = int(digits[:2])
     minutes = int(digits[2:4] or 0)
-    if hours > 14 or minutes > 59:
+    if minutes > 59 or hours * 60 + minutes > 14 * 60:
         raise DateTimeFormatError(f"'{_clip(text)}' has an offset outside -14:00..+14:00")
     return sign * timedelta(hours=hours, minutes=minutes)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sochat.domain.errors import InvalidInput
+from sochat.domain.errors import InvalidInput, describe_value
 
 
 class EnumType:
@@ -103,7 +103,7 @@ class EnumType:
         return " ".join(tokens)
 
     def _invalid(self, value: object, property_name: str) -> InvalidInput:
-        shown = value if not isinstance(value, str) else f"'{value[:40]}'"
+        shown = describe_value(value)
         return InvalidInput(
             f"{property_name}: {shown} is not a {self.name} value; allowed: {', '.join(self.names)}"
             + (" (or their numbers)" if not self.is_flags else " (combinable, or a number)"),

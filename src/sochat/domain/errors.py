@@ -88,3 +88,14 @@ class UnsupportedMediaType(SochatError):
 class Unavailable(SochatError):
     status = 503
     error_type = "SoServiceUnavailableException"
+
+
+def describe_value(value: object) -> str:
+    """A short, safe rendering of a bad input value for an error message."""
+    if isinstance(value, dict | list):
+        return "an object" if isinstance(value, dict) else "an array"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 80:
+        # str() of a huge int is slow and Python refuses it beyond 4300 digits.
+        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:40] + "..."

@@ -11,7 +11,9 @@ from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.fields import Kind
 from sochat.domain.rights import chat_session_field_properties
 from sochat.http.locale import RequestLocale
+from sochat.http.odata import ENTITY_NAME, column_name
 
+FIELD_BY_ATTR = {field.attr: field for field in FIELDS}
 _DEFAULTS: dict[Kind, object] = {Kind.INT32: 0, Kind.INT16: 0, Kind.DOUBLE: 0.0, Kind.BOOL: False}
 
 
@@ -72,3 +74,17 @@ def _carrier(
     out["TableRight"] = None
     out["FieldProperties"] = None
     return out
+
+
+def archive_row(session: ChatSession, columns: tuple[str, ...], zone: tzinfo) -> dict[str, object]:
+    """One row of the OData list: PrimaryKey, EntityName, then the selected columns in the order asked."""
+    row: dict[str, object] = {"PrimaryKey": session.chat_session_id, "EntityName": ENTITY_NAME}
+    for attr in columns:
+        field = FIELD_BY_ATTR[attr]
+        value = getattr(session, attr)
+        if field.kind is Kind.DATETIME:
+            value = datetimes.format_ticks(value, zone)
+        elif field.kind is Kind.ENUM and field.enum is not None:
+            value = field.enum.format(value)
+        row[column_name(field)] = value
+    return row

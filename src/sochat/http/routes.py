@@ -65,8 +65,8 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "/api/v1/ChatSession",
-        {"POST": rest_chat_session.post},
-        summary="Create a chat session (or update the one the body names).",
+        {"GET": rest_chat_session.list_sessions, "POST": rest_chat_session.post},
+        summary="List sessions (OData: $select, $filter, $orderBy, $top, $skip, $format) or create one.",
     ),
     Route("/health/live", {"GET": health.live}, authenticated=False, summary="200 while the process runs."),
     Route("/health/ready", {"GET": health.ready}, authenticated=False, summary="200 when the database answers."),

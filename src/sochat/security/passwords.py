@@ -56,7 +56,7 @@ class VerifiedCredentials:
             remembered = self._entries.get(key)
             if remembered is not None:
                 self._entries.move_to_end(key)
-        return remembered is not None and hmac.compare_digest(remembered, stored_hash)
+        return remembered is not None and hmac.compare_digest(remembered.encode(), stored_hash.encode())
 
     def remember(self, user_name: str, password: str, stored_hash: str) -> None:
         key = self._digest(user_name, password)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.principal import Role
+from sochat.domain.query import ListQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,12 @@ class SaveOutcome:
     replayed: bool = False  # True: an earlier request with this idempotency key created ``stored``
 
 
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    rows: list[StoredChatSession]
+    next_after: tuple[object, ...] | None  # the keyset cursor for the next page; None on the last page
+
+
 class Store(Protocol):
     """Async storage used by request handling, plus synchronous administration for the CLI."""
 
@@ -97,6 +104,10 @@ class Store(Protocol):
         ...
 
     async def get_chat_session(self, chat_session_id: int) -> StoredChatSession | None: ...
+
+    async def list_chat_sessions(self, query: ListQuery) -> ListPage:
+        """One page of sessions matching the query, in its order (keyset paging through ``query.after``)."""
+        ...
 
     async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
         """Delete a session; False when it was not stored. The id is never handed out again."""

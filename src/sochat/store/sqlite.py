@@ -29,9 +29,11 @@ from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import USER_TYPE
 from sochat.domain.errors import Conflict, PreconditionFailed, Unavailable
 from sochat.domain.principal import Role
+from sochat.domain.query import ListQuery
 from sochat.store import migrations
 from sochat.store.protocol import (
     IdempotencyKey,
+    ListPage,
     NewAssociate,
     NewTopic,
     Precondition,
@@ -39,15 +41,15 @@ from sochat.store.protocol import (
     StoredChatSession,
     UserRecord,
 )
+from sochat.store.sql_query import SQLITE, compile_list
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 
 _COLUMNS = [field.attr for field in FIELDS]
-_SELECT_SESSION = (
-    f"SELECT {', '.join(_COLUMNS)}, row_version, updated_ticks FROM chat_session WHERE chat_session_id = ?"
-)
+_SESSION_COLUMNS = f"{', '.join(_COLUMNS)}, row_version, updated_ticks"
+_SELECT_SESSION = f"SELECT {_SESSION_COLUMNS} FROM chat_session WHERE chat_session_id = ?"
 _DATA_COLUMNS = _COLUMNS[1:]
 _INSERT_SESSION = (
     f"INSERT INTO chat_session ({', '.join(_DATA_COLUMNS)}, updated_ticks) "
@@ -157,6 +159,18 @@ class SqliteStore:
     async def get_chat_session(self, chat_session_id: int) -> StoredChatSession | None:
         return await self._read(lambda conn: _read_session(conn, chat_session_id))
 
+    async def list_chat_sessions(self, query: ListQuery) -> ListPage:
+        sql, params = compile_list(query, _SESSION_COLUMNS, SQLITE)
+
+        def job(conn: sqlite3.Connection) -> ListPage:
+            rows = conn.execute(sql, params).fetchall()
+            width = len(_COLUMNS) + 2
+            stored = [_stored_from_row(row[:width]) for row in rows]
+            full = len(rows) == query.limit and rows
+            return ListPage(stored, tuple(rows[-1][width:]) if full else None)
+
+        return await self._read(job)
+
     async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
             _check(conn, chat_session_id, precondition)
@@ -253,8 +267,10 @@ def _to_column(name: str, value: object) -> object:
 
 def _read_session(conn: sqlite3.Connection, session_id: int) -> StoredChatSession | None:
     row = conn.execute(_SELECT_SESSION, (session_id,)).fetchone()
-    if row is None:
-        return None
+    return None if row is None else _stored_from_row(row)
+
+
+def _stored_from_row(row: tuple[Any, ...]) -> StoredChatSession:
     values = dict(zip(_COLUMNS, row[: len(_COLUMNS)], strict=True))
     for name in _BOOL_COLUMNS:
         values[name] = bool(values[name])

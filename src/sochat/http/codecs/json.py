@@ -23,7 +23,7 @@ def decode(body: bytes) -> Any:
     except UnicodeDecodeError:
         raise MalformedBody(f"The body is not valid UTF-8: {_first_bad_byte(body)}") from None
     except msgspec.DecodeError as exc:
-        raise MalformedBody(f"The body is not valid JSON: {_describe(exc)}") from None
+        raise MalformedBody(f"The body is not valid JSON: {_describe(exc, len(body))}") from None
     except RecursionError:
         raise MalformedBody("The body is not valid JSON: it is nested too deeply") from None
 
@@ -32,9 +32,11 @@ def encode(value: Any) -> bytes:
     return _encoder.encode(value)
 
 
-def _describe(exc: msgspec.DecodeError) -> str:
+def _describe(exc: msgspec.DecodeError, length: int) -> str:
     # msgspec says "JSON is malformed: <what> (byte N)"; keep the part after the prefix.
     text = str(exc)
+    if text == "Input data was truncated":
+        return f"it ends early (at byte {length}, inside an unfinished value)"
     return text.split(": ", 1)[1] if text.startswith("JSON is malformed: ") else text
 
 

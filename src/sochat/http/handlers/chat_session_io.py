@@ -87,10 +87,15 @@ def answer_session(ctx: Context, view: ChatSessionView | None, *, links: bool = 
     return ctx.answer(entity, root=ENTITY, status=status, headers=headers)
 
 
-def _links(ctx: Context, chat_session_id: int) -> dict[str, str]:
+def base_url(ctx: Context) -> str:
+    """scheme://host[/tenant] of this request, for absolute links in answers."""
     request = ctx.request
     host = request.headers.get("host") or f"{ctx.settings.host}:{ctx.settings.port}"
-    base = f"{request.scheme}://{host}" + (f"/{request.tenant}" if request.tenant else "")
+    return f"{request.scheme}://{host}" + (f"/{request.tenant}" if request.tenant else "")
+
+
+def _links(ctx: Context, chat_session_id: int) -> dict[str, str]:
+    base = base_url(ctx)
     return {"Self": f"{base}/api/v1/ChatSession/{chat_session_id}", "Archive": f"{base}/api/v1/ChatSession"}
 
 

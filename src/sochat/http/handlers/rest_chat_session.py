@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, quote, urlencode
+
 from sochat.agents.chat import ChatSessionView
-from sochat.domain.errors import NotFound, PreconditionFailed
-from sochat.http.handlers.chat_session_io import answer_session, idempotency_key, session_from_body
+from sochat.domain.errors import InvalidInput, NotFound, PreconditionFailed
+from sochat.http import odata, render
+from sochat.http.handlers.chat_session_io import answer_session, base_url, idempotency_key, session_from_body
 from sochat.http.handlers.conditions import not_modified, validator_headers, write_precondition
 from sochat.http.handlers.context import Context, int32_text, no_content
 from sochat.http.messages import Response
@@ -12,6 +16,39 @@ from sochat.store.protocol import Precondition
 
 # A PATCH reads, applies and writes; if another write lands in between, it starts again from the new state.
 _PATCH_ATTEMPTS = 5
+_PAGING = {"$skip", "$skiptoken"}
+
+
+async def list_sessions(ctx: Context) -> Response:
+    """The OData list, as SuperOffice's archive answers it, paged by keyset (odata.nextLink)."""
+    params = ctx.request.query
+    media_type = _format_override(params.get("$format"))
+    if media_type is not None:
+        ctx.media_type = media_type
+    query = odata.build_query(params, zone=ctx.locale.zone, now=datetime.now(UTC), associate_id=ctx.user().associate_id)
+    page = await ctx.chat.list_chat_sessions(ctx.user(), query)
+    base = base_url(ctx)
+    body: dict[str, object] = {"odata.metadata": f"{base}/api/v1/archive$metadata"}
+    if page.next_after is not None:
+        following = {name: value for name, value in _original_params(ctx).items() if name.lower() not in _PAGING}
+        following["$skiptoken"] = odata.encode_cursor(params.get("$orderby", ""), page.next_after)
+        body["odata.nextLink"] = f"{base}/api/v1/ChatSession?{urlencode(following, quote_via=quote)}"
+    body["value"] = [render.archive_row(row.session, query.columns, ctx.locale.zone) for row in page.rows]
+    return ctx.answer(body, root="ODataSlimResponse")
+
+
+def _format_override(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    chosen = {"json": "application/json", "xml": "application/xml"}.get(value.strip().lower())
+    if chosen is None:
+        raise InvalidInput(f"$format: '{value[:20]}' is not JSON or XML", property_name="$format")
+    return chosen
+
+
+def _original_params(ctx: Context) -> dict[str, str]:
+    """The query string with the caller's own spelling of each name, for building the next link."""
+    return dict(parse_qsl(ctx.request.query_string.decode("latin-1"), keep_blank_values=True))
 
 
 async def get_default(ctx: Context) -> Response:
