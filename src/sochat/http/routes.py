@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sochat.http.handlers import agents_chat, health, rest_chat_session
+from sochat.http.handlers import agents_chat, docs, health, rest_chat_session
 from sochat.http.handlers.context import Handler
 
 
@@ -68,6 +68,8 @@ ROUTES: tuple[Route, ...] = (
         {"GET": rest_chat_session.list_sessions, "POST": rest_chat_session.post},
         summary="List sessions (OData: $select, $filter, $orderBy, $top, $skip, $format) or create one.",
     ),
+    Route("/api/openapi.json", {"GET": docs.openapi_json}, authenticated=False, summary="The OpenAPI document."),
+    Route("/api/docs", {"GET": docs.docs_page}, authenticated=False, summary="The API as a web page."),
     Route("/health/live", {"GET": health.live}, authenticated=False, summary="200 while the process runs."),
     Route("/health/ready", {"GET": health.ready}, authenticated=False, summary="200 when the database answers."),
 )
