@@ -355,8 +355,9 @@ def is_xml_char(char: str) -> bool:
 @settings(max_examples=100, deadline=None)
 @given(text=st.text(alphabet=st.characters(), max_size=80))
 def test_alias_text_is_kept_verbatim_or_refused(text: str) -> None:
-    """A string is stored verbatim when within CustomerAlias's 64 limit and XML-sendable, else refused."""
-    if len(text) <= 64 and all(is_xml_char(char) for char in text):
+    """A string is stored verbatim when within CustomerAlias's 64 UTF-16 units and XML-sendable, else refused."""
+    sendable = all(is_xml_char(char) for char in text)
+    if sendable and len(text.encode("utf-16-le")) // 2 <= 64:
         assert one("CustomerAlias", text).customer_alias == text
     else:
         assert refused("CustomerAlias", text).property_name == "CustomerAlias"
@@ -491,3 +492,9 @@ def test_first_bad_property_is_reported() -> None:
     with pytest.raises(InvalidInput) as caught:
         chat_session_from_wire({"Rank": "x", "CustomerAlias": "y" * 65}, UTC)
     assert caught.value.property_name in {"Rank", "CustomerAlias"}
+
+
+def test_string_limit_counts_utf16_units_as_superoffice_columns_do() -> None:
+    """An emoji takes two UTF-16 units: 32 fill CustomerAlias's 64, a 33rd is refused."""
+    assert one("CustomerAlias", "\U0001f600" * 32).customer_alias == "\U0001f600" * 32
+    assert refused("CustomerAlias", "\U0001f600" * 33).property_name == "CustomerAlias"

@@ -72,6 +72,8 @@ class SqliteStore:
         self.path = str(path)
         self._synchronous = synchronous
         self._local = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+        self._reader_lock = threading.Lock()
         self._readers = concurrent.futures.ThreadPoolExecutor(readers, thread_name_prefix="sochat-read")
         self._writer = _Writer(self._connect)
 
@@ -92,6 +94,8 @@ class SqliteStore:
             conn = self._connect()
             conn.execute("PRAGMA query_only = ON")
             self._local.conn = conn
+            with self._reader_lock:
+                self._reader_connections.append(conn)
         return conn
 
     async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
@@ -110,8 +114,14 @@ class SqliteStore:
         return result
 
     def close(self) -> None:
-        self._writer.stop()
+        """Stop the writer and close every connection; the last one to close checkpoints the WAL."""
         self._readers.shutdown(wait=True)
+        with self._reader_lock:
+            for conn in self._reader_connections:
+                conn.close()
+            self._reader_connections.clear()
+        self._local = threading.local()
+        self._writer.stop()
 
     # -- chat sessions -----------------------------------------------------------------------------
 
