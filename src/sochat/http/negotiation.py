@@ -38,10 +38,31 @@ class MediaType:
         return self.params.get("charset")
 
 
+def split_outside_quotes(value: str, separator: str) -> list[str]:
+    """Split a header on ``separator`` except inside double-quoted strings (RFC 9110 quoted-string)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
 def parse_media_type(value: str) -> MediaType:
-    main, _, rest = value.partition(";")
+    main, *rest = split_outside_quotes(value, ";")
     params: dict[str, str] = {}
-    for part in rest.split(";"):
+    for part in rest:
         name, sep, val = part.partition("=")
         if sep:
             params[name.strip().lower()] = val.strip().strip('"').lower()
@@ -70,7 +91,7 @@ def response_media_type(accept: str | None) -> str:
     if not accept:
         return RESPONSE_TYPES[0]
     ranges: list[tuple[str, float]] = []
-    for item in accept.split(","):
+    for item in split_outside_quotes(accept, ","):
         media = parse_media_type(item)
         try:
             q = float(media.params.get("q", "1"))

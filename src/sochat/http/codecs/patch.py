@@ -24,7 +24,7 @@ def target_id(document_key: str, patch: Any) -> int | None:
                 isinstance(op, dict)
                 and str(op.get("op", "")).lower() in ("test", "replace")
                 and isinstance(op.get("path"), str)
-                and op["path"].lstrip("/").lower() == wanted
+                and op["path"].removeprefix("/").lower() == wanted
             ):
                 return _positive_int(op.get("value"))
         return None
@@ -90,11 +90,13 @@ def _apply_one(document: Any, operation: Any, index: int) -> Any:
 
 
 def _tokens(pointer: Any, where: str, member: str) -> list[str]:
+    """RFC 6901 tokens; SuperOffice lets the leading "/" be left out, so "status" is "/status"."""
     if not isinstance(pointer, str):
         raise InvalidInput(f"{where} has no '{member}' string", property_name="body")
-    if pointer in ("", "/"):
+    if pointer == "":
         return []
-    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.lstrip("/").split("/")]
+    body = pointer[1:] if pointer.startswith("/") else pointer
+    return [part.replace("~1", "/").replace("~0", "~") for part in body.split("/")]
 
 
 def _key(container: dict[str, Any], token: str) -> str | None:
