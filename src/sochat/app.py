@@ -18,8 +18,10 @@ from sochat.http.locale import request_locale, zone_named
 from sochat.http.messages import Request, Response
 from sochat.http.negotiation import response_media_type
 from sochat.http.routes import match
+from sochat.observability import Observability, parse_faults, parse_thresholds
 from sochat.security.passwords import VerifiedCredentials
 from sochat.settings import Settings
+from sochat.store.instrumented import InstrumentedStore
 from sochat.store.protocol import Store
 from sochat.store.url import open_store
 
@@ -37,10 +39,17 @@ class SochatApp:
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self._store = store
         self._owns_store = store is None
         self._base_zone = zone_named(settings.base_timezone)
         self._cache = VerifiedCredentials(settings.credential_cache_size)
+        self.observability = Observability(
+            slow_ms=settings.slow_threshold_ms,
+            slow_overrides=parse_thresholds(settings.slow_thresholds),
+            faults=parse_faults(settings.faults),
+        )
+        self._store: Store | None = (
+            None if store is None else InstrumentedStore(store, self.observability.database_time)
+        )
 
     @property
     def store(self) -> Store:
@@ -50,7 +59,10 @@ class SochatApp:
 
     def startup(self) -> None:
         if self._store is None:
-            self._store = open_store(self.settings.database_url, sqlite_synchronous=self.settings.sqlite_synchronous)
+            self._store = InstrumentedStore(
+                open_store(self.settings.database_url, sqlite_synchronous=self.settings.sqlite_synchronous),
+                self.observability.database_time,
+            )
             applied = self._store.migrate()
             if applied:
                 log.info("database migrated: %s", ", ".join(applied))
@@ -110,20 +122,39 @@ class SochatApp:
             log.exception("unexpected error in %s %s (request id %s)", request.method, request.path, request.request_id)
             response = unexpected_error_response(request.request_id, media_type)
         await _send(send, response, request.request_id)
+        seconds = time.perf_counter() - started
+        self.observability.observe(
+            request.route,
+            request.method,
+            response.status,
+            seconds,
+            request_id=request.request_id,
+            user=request.user_name,
+        )
         access_log.info(
             "%s %s %d %.1fms id=%s user=%s",
             request.method,
             request.path,
             response.status,
-            (time.perf_counter() - started) * 1000,
+            seconds * 1000,
             request.request_id,
             request.user_name,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "route": request.route,
+                "status": response.status,
+                "duration_ms": round(seconds * 1000, 1),
+                "request_id": request.request_id,
+                "user": request.user_name,
+            },
         )
 
     async def _dispatch(self, request: Request, receive: Receive, media_type: str) -> Response:
         route, request.tenant, path_params = match(request.path)
         if route is None:
             raise NotFound(f"No such route: {request.method} {request.path}")
+        request.route = route.path
         handler = route.methods.get(request.method)
         if handler is None:
             raise MethodNotAllowed(
@@ -131,12 +162,25 @@ class SochatApp:
                 allow=tuple(route.methods),
             )
         request.body = await _read_body(request, receive, self.settings.max_body_bytes)
-        locale = request_locale(request.headers, self._base_zone)
+        locale = request_locale(request.headers, self._base_zone, self.settings.default_language)
         principal = await self._auth.authenticate(request.headers) if route.authenticated else None
         if principal is not None:
             request.user_name = principal.username
-        ctx = Context(request, principal, locale, media_type, self._chat, self.store, self.settings, path_params)
-        return await handler(ctx)
+        ctx = Context(
+            request,
+            principal,
+            locale,
+            media_type,
+            self._chat,
+            self.store,
+            self.settings,
+            self.observability,
+            path_params,
+        )
+        await self.observability.inject(route.path)
+        response = await handler(ctx)
+        response.headers.extend(locale.response_headers())
+        return response
 
 
 # Answers depend on these request headers, so caches must key on them.

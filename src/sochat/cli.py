@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import click
 
 from sochat import __version__
+from sochat.domain.errors import SochatError
 from sochat.domain.principal import Role
 from sochat.settings import DEFAULT_DATABASE_URL, Settings
 from sochat.store.protocol import NewAssociate, Store
@@ -87,8 +88,41 @@ def main() -> None:
     show_envvar=True,
     default="UTC",
     show_default=True,
-    help="Base time zone (IANA name): answers use it unless SO-TimeZone says "
+    help="Base time zone (SuperOffice code like NO, or IANA name): answers use it unless SO-TimeZone says "
     "otherwise, and date-times sent without an offset are read in it.",
+)
+@click.option(
+    "--default-language",
+    envvar="SOCHAT_DEFAULT_LANGUAGE",
+    show_envvar=True,
+    default=None,
+    type=click.Choice(["en", "nb", "sv", "da", "de", "nl"]),
+    help="Language for answers when Accept-Language/SO-Language name only languages sochat lacks "
+    "(unset: such answers keep string references unresolved, as SuperOffice does).",
+)
+@click.option(
+    "--slow-threshold-ms",
+    envvar="SOCHAT_SLOW_THRESHOLD_MS",
+    show_envvar=True,
+    default=5000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="NsApiSlow: calls slower than this are logged at WARNING and counted in /metrics.",
+)
+@click.option(
+    "--slow-thresholds",
+    envvar="SOCHAT_SLOW_THRESHOLDS",
+    show_envvar=True,
+    default="",
+    help="Per-route thresholds, e.g. 'SaveChatSessionEntity=100;ChatSession/{id}=2000'.",
+)
+@click.option(
+    "--faults",
+    envvar="SOCHAT_FAULTS",
+    show_envvar=True,
+    default="",
+    help="Testing aid, off by default: delay and fail chosen routes, e.g. "
+    "'SaveChatSessionEntity=delay:200,error:0.1' (200 ms delay, 10%% answered 503).",
 )
 @click.option(
     "--log-level",
@@ -113,10 +147,10 @@ def serve(**options: object) -> None:
     settings = Settings(**options)  # type: ignore[arg-type]
     logs.configure(settings.log_level)
     try:
-        zone_named(settings.base_timezone)
+        zone_named(settings.base_timezone)  # refuse a bad --timezone before anything starts
         app = create_app(settings)
         app.startup()
-    except (DatabaseUrlError, ValueError) as exc:
+    except (DatabaseUrlError, ValueError, SochatError) as exc:
         raise click.ClickException(str(exc)) from exc
     except Exception as exc:  # the store could not open: say so plainly instead of a traceback
         raise click.ClickException(f"cannot start: {exc}") from exc

@@ -7,6 +7,9 @@ import logging
 import sys
 import time
 
+# Structured fields our log calls pass with extra=...; written as their own JSON members.
+_FIELDS = ("request_id", "method", "path", "route", "status", "duration_ms", "threshold_ms", "user", "app")
+
 
 class JsonLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -16,6 +19,10 @@ class JsonLineFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        for key in _FIELDS:
+            value = record.__dict__.get(key)
+            if value is not None:
+                entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -20,3 +20,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     credential_cache_size: int = 10_000
     idempotency_ttl_seconds: int = 24 * 3600
+    default_language: str | None = None  # used when Accept-Language/SO-Language name only unknown languages
+    slow_threshold_ms: int = 5000  # NsApiSlow: calls slower than this are logged and counted
+    slow_thresholds: str = ""  # per-route overrides: "SaveChatSessionEntity=100;ChatSession/{id}=2000"
+    faults: str = ""  # testing aid: "SaveChatSessionEntity=delay:200,error:0.1" (off by default)

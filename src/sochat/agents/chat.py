@@ -94,7 +94,10 @@ class ChatAgent:
     def _require(self, principal: Principal, bit: int, action: str) -> TableRight:
         right = chat_session_table_right(principal)
         if not right.allows(bit):
-            raise Forbidden(f"You may not {action} chat sessions: {right.reason}", source="ChatAgent")
+            raise Forbidden(
+                f"You may not {action} chat sessions: your role '{principal.role.value}' lacks the right",
+                source="ChatAgent",
+            )
         return right
 
     async def _view(self, stored: StoredChatSession, right: TableRight, *, replayed: bool = False) -> ChatSessionView:

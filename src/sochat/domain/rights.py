@@ -1,4 +1,8 @@
-"""Table and field rights for a caller, written with SuperOffice's ETableRight and EFieldRight names."""
+"""Table and field rights for a caller, written with SuperOffice's ETableRight and EFieldRight names.
+
+Reasons are string references (``[SR_...]``), as SuperOffice's are: answers resolve them into the
+request's language, and leave them as references when no language was asked for.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,8 @@ _TABLE_MASK = {
 }
 _REASON = {
     Role.ADMIN: "",
-    Role.AGENT: "Agents may not delete chat sessions",
-    Role.READONLY: "Read-only users may not change chat sessions",
+    Role.AGENT: "[SR_SOCHAT_AGENT_NO_DELETE]",
+    Role.READONLY: "[SR_SOCHAT_READONLY_NO_CHANGE]",
 }
 
 
@@ -53,11 +57,11 @@ def _field_properties(can_write: bool, tokens: bool) -> dict[str, object]:
     result: dict[str, object] = {}
     for field in FIELDS:
         if field.read_only:
-            mask, reason = FIELD_READ | FIELD_READONLY_HINT, "Assigned by the server"
+            mask, reason = FIELD_READ | FIELD_READONLY_HINT, "[SR_SOCHAT_SERVER_ASSIGNED]"
         elif can_write:
             mask, reason = FIELD_READ | FIELD_WRITE, ""
         else:
-            mask, reason = FIELD_READ, "No update right on chat sessions"
+            mask, reason = FIELD_READ, "[SR_SOCHAT_NO_UPDATE_RIGHT]"
         result[field.name] = {
             "FieldRight": {
                 "Mask": E_FIELD_RIGHT.format_tokens(mask) if tokens else E_FIELD_RIGHT.format(mask),

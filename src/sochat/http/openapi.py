@@ -391,6 +391,17 @@ def _operations() -> dict[str, dict[str, Any]]:
                 "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}},
             }
         },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics (text exposition format).",
+                "tags": ["Health"],
+                "security": [],
+                "responses": {
+                    "200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                    **_errors("503"),
+                },
+            }
+        },
         "/health/live": {
             "get": {
                 "summary": "Liveness.",

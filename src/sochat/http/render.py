@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sochat.agents.chat import ChatSessionView
 from sochat.domain import datetimes
@@ -12,6 +12,7 @@ from sochat.domain.fields import Kind
 from sochat.domain.rights import chat_session_field_properties
 from sochat.http.locale import RequestLocale
 from sochat.http.odata import ENTITY_NAME, column_name
+from sochat.i18n.cultures import format_moment, format_number
 
 FIELD_BY_ATTR = {field.attr: field for field in FIELDS}
 _DEFAULTS: dict[Kind, object] = {Kind.INT32: 0, Kind.INT16: 0, Kind.DOUBLE: 0.0, Kind.BOOL: False}
@@ -76,15 +77,41 @@ def _carrier(
     return out
 
 
-def archive_row(session: ChatSession, columns: tuple[str, ...], zone: tzinfo) -> dict[str, object]:
-    """One row of the OData list: PrimaryKey, EntityName, then the selected columns in the order asked."""
+def archive_row(
+    session: ChatSession,
+    columns: tuple[str, ...],
+    zone: tzinfo,
+    *,
+    display_culture: str | None = None,
+    display: bool = False,
+) -> dict[str, object]:
+    """One row of the OData list: PrimaryKey, EntityName, then the selected columns in the order asked.
+
+    ``display`` ($output=Display) writes every value as text; numbers and dates then follow the request's
+    culture (SO-Culture, else the language), which is where SuperOffice applies culture formatting.
+    """
     row: dict[str, object] = {"PrimaryKey": session.chat_session_id, "EntityName": ENTITY_NAME}
     for attr in columns:
         field = FIELD_BY_ATTR[attr]
         value = getattr(session, attr)
         if field.kind is Kind.DATETIME:
-            value = datetimes.format_ticks(value, zone)
+            value = _display_date(value, zone, display_culture) if display else datetimes.format_ticks(value, zone)
         elif field.kind is Kind.ENUM and field.enum is not None:
             value = field.enum.format(value)
+        elif display and isinstance(value, bool):
+            value = "[SR_SOCHAT_YES]" if value else "[SR_SOCHAT_NO]"
+        elif display and isinstance(value, int):
+            value = format_number(value, display_culture) if display_culture else str(value)
+        elif display and value is None:
+            value = ""
         row[column_name(field)] = value
     return row
+
+
+def _display_date(ticks: int | None, zone: tzinfo, culture: str | None) -> str:
+    if ticks is None:
+        return ""
+    if culture is None:
+        return datetimes.format_ticks(ticks, zone)
+    moment = datetime(1, 1, 1, tzinfo=UTC) + timedelta(microseconds=ticks // datetimes.TICKS_PER_MICROSECOND)
+    return format_moment(moment.astimezone(zone), culture)

@@ -70,6 +70,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("/api/openapi.json", {"GET": docs.openapi_json}, authenticated=False, summary="The OpenAPI document."),
     Route("/api/docs", {"GET": docs.docs_page}, authenticated=False, summary="The API as a web page."),
+    Route("/metrics", {"GET": health.metrics}, authenticated=False, summary="Prometheus metrics."),
     Route("/health/live", {"GET": health.live}, authenticated=False, summary="200 while the process runs."),
     Route("/health/ready", {"GET": health.ready}, authenticated=False, summary="200 when the database answers."),
 )

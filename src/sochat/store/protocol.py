@@ -109,6 +109,10 @@ class Store(Protocol):
         """One page of sessions matching the query, in its order (keyset paging through ``query.after``)."""
         ...
 
+    async def count_chat_sessions_by_status(self) -> dict[int, int]:
+        """How many sessions are stored in each status (for the metrics)."""
+        ...
+
     async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
         """Delete a session; False when it was not stored. The id is never handed out again."""
         ...

@@ -181,6 +181,13 @@ class SqliteStore:
 
         return await self._read(job)
 
+    async def count_chat_sessions_by_status(self) -> dict[int, int]:
+        def job(conn: sqlite3.Connection) -> dict[int, int]:
+            rows = conn.execute("SELECT status, COUNT(*) FROM chat_session GROUP BY status").fetchall()
+            return {int(status): int(count) for status, count in rows}
+
+        return await self._read(job)
+
     async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
             _check(conn, chat_session_id, precondition)

@@ -12,6 +12,8 @@ from sochat.domain.principal import Principal
 from sochat.http.formats import Body, decode_body, encode_answer, is_xml
 from sochat.http.locale import RequestLocale
 from sochat.http.messages import Request, Response
+from sochat.i18n.languages import resolve_all
+from sochat.observability import Observability
 from sochat.settings import Settings
 from sochat.store.protocol import Store
 
@@ -27,6 +29,7 @@ class Context:
     chat: ChatAgent
     store: Store
     settings: Settings
+    observability: Observability
     path_params: dict[str, str] = field(default_factory=dict)
 
     def user(self) -> Principal:
@@ -43,7 +46,7 @@ class Context:
     def answer(
         self, value: object, *, root: str = "Response", status: int = 200, headers: list[tuple[str, str]] | None = None
     ) -> Response:
-        body = encode_answer(self.media_type, root, value)
+        body = encode_answer(self.media_type, root, resolve_all(value, self.locale.language))
         return Response(status, body, f"{self.media_type}; charset=utf-8", headers or [])
 
 

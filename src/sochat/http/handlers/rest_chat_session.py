@@ -33,8 +33,22 @@ async def list_sessions(ctx: Context) -> Response:
         following = {name: value for name, value in _original_params(ctx).items() if name.lower() not in _PAGING}
         following["$skiptoken"] = odata.encode_cursor(params.get("$orderby", ""), page.next_after)
         body["odata.nextLink"] = f"{base}/api/v1/ChatSession?{urlencode(following, quote_via=quote)}"
-    body["value"] = [render.archive_row(row.session, query.columns, ctx.locale.zone) for row in page.rows]
+    display = _output_display(params.get("$output"))
+    body["value"] = [
+        render.archive_row(
+            row.session, query.columns, ctx.locale.zone, display=display, display_culture=ctx.locale.culture
+        )
+        for row in page.rows
+    ]
     return ctx.answer(body, root="ODataSlimResponse")
+
+
+def _output_display(value: str | None) -> bool:
+    if value is None or not value.strip() or value.strip().lower() == "logical":
+        return False
+    if value.strip().lower() == "display":
+        return True
+    raise InvalidInput(f"$output: '{value[:20]}' is not Logical or Display", property_name="$output")
 
 
 def _format_override(value: str | None) -> str | None:

@@ -1,0 +1,113 @@
+"""A Store that times every call into the one it wraps, for the database-time metric."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+
+from sochat.domain.chat_session import ChatSession
+from sochat.domain.query import ListQuery
+from sochat.store.protocol import (
+    IdempotencyKey,
+    ListPage,
+    NewAssociate,
+    NewTopic,
+    Precondition,
+    SaveOutcome,
+    Store,
+    StoredChatSession,
+    UserRecord,
+)
+
+Observer = Callable[[str, float], None]
+
+
+class InstrumentedStore:
+    """Delegates every Store method; the request-path ones report their duration to ``observe``."""
+
+    def __init__(self, inner: Store, observe: Observer) -> None:
+        self.inner = inner
+        self.dialect = inner.dialect
+        self._observe = observe
+
+    async def save_chat_session(
+        self,
+        session: ChatSession,
+        *,
+        create_if_missing: bool,
+        precondition: Precondition | None = None,
+        idempotency: IdempotencyKey | None = None,
+    ) -> SaveOutcome:
+        started = time.perf_counter()
+        try:
+            return await self.inner.save_chat_session(
+                session, create_if_missing=create_if_missing, precondition=precondition, idempotency=idempotency
+            )
+        finally:
+            self._observe("save_chat_session", time.perf_counter() - started)
+
+    async def get_chat_session(self, chat_session_id: int) -> StoredChatSession | None:
+        started = time.perf_counter()
+        try:
+            return await self.inner.get_chat_session(chat_session_id)
+        finally:
+            self._observe("get_chat_session", time.perf_counter() - started)
+
+    async def list_chat_sessions(self, query: ListQuery) -> ListPage:
+        started = time.perf_counter()
+        try:
+            return await self.inner.list_chat_sessions(query)
+        finally:
+            self._observe("list_chat_sessions", time.perf_counter() - started)
+
+    async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
+        started = time.perf_counter()
+        try:
+            return await self.inner.delete_chat_session(chat_session_id, precondition=precondition)
+        finally:
+            self._observe("delete_chat_session", time.perf_counter() - started)
+
+    async def count_chat_sessions_by_status(self) -> dict[int, int]:
+        started = time.perf_counter()
+        try:
+            return await self.inner.count_chat_sessions_by_status()
+        finally:
+            self._observe("count_chat_sessions_by_status", time.perf_counter() - started)
+
+    async def find_links(self, wanted: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], dict[str, object]]:
+        started = time.perf_counter()
+        try:
+            return await self.inner.find_links(wanted)
+        finally:
+            self._observe("find_links", time.perf_counter() - started)
+
+    async def find_user(self, user_name: str) -> UserRecord | None:
+        started = time.perf_counter()
+        try:
+            return await self.inner.find_user(user_name)
+        finally:
+            self._observe("find_user", time.perf_counter() - started)
+
+    async def ping(self) -> None:
+        await self.inner.ping()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def migrate(self) -> list[str]:
+        return self.inner.migrate()
+
+    def add_associate(self, associate: NewAssociate) -> int:
+        return self.inner.add_associate(associate)
+
+    def set_password(self, user_name: str, password_hash: str) -> bool:
+        return self.inner.set_password(user_name, password_hash)
+
+    def list_users(self) -> list[UserRecord]:
+        return self.inner.list_users()
+
+    def add_topic(self, topic: NewTopic) -> int:
+        return self.inner.add_topic(topic)
+
+    def is_empty(self) -> bool:
+        return self.inner.is_empty()
