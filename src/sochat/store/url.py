@@ -6,6 +6,9 @@ from pathlib import Path
 
 from sochat.store.protocol import Store
 
+# Connections a PostgreSQL store keeps open for requests. PostgreSQL allows 100 by default, for every client.
+DEFAULT_POOL_SIZE = 10
+
 
 class DatabaseUrlError(ValueError):
     """The database URL names no backend sochat can open; the message says what is supported."""
@@ -26,7 +29,12 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
-def open_store(url: str, *, sqlite_synchronous: str = "FULL") -> Store:
+def open_store(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = DEFAULT_POOL_SIZE) -> Store:
+    """Open the store a database URL names: ``sqlite:///file.db`` (or a bare path) or ``postgresql://...``.
+
+    ``sqlite_synchronous`` is SQLite's PRAGMA synchronous; ``pool_size`` is the number of connections a
+    PostgreSQL store keeps for requests.
+    """
     path = sqlite_path(url)
     if path is not None:
         from sochat.store.sqlite import SqliteStore
@@ -36,7 +44,16 @@ def open_store(url: str, *, sqlite_synchronous: str = "FULL") -> Store:
         return SqliteStore(path, synchronous=sqlite_synchronous)
     scheme = url.split("://", 1)[0]
     if scheme in ("postgresql", "postgres"):
-        raise DatabaseUrlError(
-            "PostgreSQL is not supported by this version of sochat yet; use an SQLite URL (sqlite:///sochat.db)"
-        )
-    raise DatabaseUrlError(f"unsupported database URL scheme {scheme!r}; use sqlite:///file.db")
+        try:
+            from sochat.store.postgres import PostgresStore
+        except ImportError as exc:
+            if exc.name is not None and not exc.name.startswith("psycopg"):
+                raise  # a missing module of our own is a bug, not a missing extra
+            raise DatabaseUrlError(
+                f"PostgreSQL needs the psycopg driver, which cannot be loaded ({exc}); "
+                "install it with: pip install 'sochat[postgres]'"
+            ) from exc
+        return PostgresStore(url, pool_size=pool_size)
+    raise DatabaseUrlError(
+        f"unsupported database URL scheme {scheme!r}; use sqlite:///file.db or postgresql://user@host/database"
+    )

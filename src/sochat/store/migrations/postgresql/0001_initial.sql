@@ -39,27 +39,29 @@ CREATE TABLE reference_record (
     PRIMARY KEY (carrier, id)
 );
 
+-- The strings compare, sort and match case-insensitively (ILIKE) under the "C" collation, as SQLite's BINARY
+-- columns and ASCII-only LIKE do, whatever locale the database was created with: lists page the same way on both.
 CREATE TABLE chat_session (
     chat_session_id       INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     topic_id              INTEGER NOT NULL DEFAULT 0,
     user_id               INTEGER,
     person_id             INTEGER,
-    customer_alias        TEXT CHECK (char_length(customer_alias) <= 64),
-    customer_host         TEXT CHECK (char_length(customer_host) <= 255),
-    customer_name         TEXT CHECK (char_length(customer_name) <= 255),
-    customer_email        TEXT CHECK (char_length(customer_email) <= 255),
-    customer_phone        TEXT CHECK (char_length(customer_phone) <= 32),
+    customer_alias        TEXT COLLATE "C" CHECK (char_length(customer_alias) <= 64),
+    customer_host         TEXT COLLATE "C" CHECK (char_length(customer_host) <= 255),
+    customer_name         TEXT COLLATE "C" CHECK (char_length(customer_name) <= 255),
+    customer_email        TEXT COLLATE "C" CHECK (char_length(customer_email) <= 255),
+    customer_phone        TEXT COLLATE "C" CHECK (char_length(customer_phone) <= 32),
     customer_consented    BOOLEAN NOT NULL DEFAULT FALSE,
-    customer_company_name TEXT CHECK (char_length(customer_company_name) <= 255),
+    customer_company_name TEXT COLLATE "C" CHECK (char_length(customer_company_name) <= 255),
     status                INTEGER NOT NULL DEFAULT 0,
-    first_message         TEXT CHECK (char_length(first_message) <= 1024),
-    last_message          TEXT CHECK (char_length(last_message) <= 1024),
+    first_message         TEXT COLLATE "C" CHECK (char_length(first_message) <= 1024),
+    last_message          TEXT COLLATE "C" CHECK (char_length(last_message) <= 1024),
     when_requested        BIGINT,
     when_started          BIGINT,
     when_ended            BIGINT,
     when_idle             BIGINT,
     when_fetched          BIGINT,
-    session_key           TEXT CHECK (char_length(session_key) <= 255),
+    session_key           TEXT COLLATE "C" CHECK (char_length(session_key) <= 255),
     initial_queue_pos     INTEGER NOT NULL DEFAULT 0,
     alert_level           INTEGER NOT NULL DEFAULT 0,
     rank                  INTEGER NOT NULL DEFAULT 0,
