@@ -11,7 +11,7 @@ from typing import Any
 
 from sochat.agents.chat import ChatAgent
 from sochat.domain.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SochatError, Unauthorized
-from sochat.http.auth import WWW_AUTHENTICATE, Authenticator
+from sochat.http.auth import Authenticator
 from sochat.http.errors import error_response, unexpected_error_response
 from sochat.http.handlers.context import Context
 from sochat.http.locale import request_locale, zone_named
@@ -71,7 +71,7 @@ class SochatApp:
 
                 load_demo(self._store)
         self._chat = ChatAgent(self._store, strict=self.settings.strict)
-        self._auth = Authenticator(self._store, self._cache)
+        self._auth = Authenticator(self._store, self._cache, self.settings)
 
     def shutdown(self) -> None:
         if self._owns_store and self._store is not None:
@@ -117,7 +117,7 @@ class SochatApp:
         except SochatError as exc:
             response = error_response(exc, media_type)
             if isinstance(exc, Unauthorized):
-                response.headers.append(WWW_AUTHENTICATE)
+                response.headers.extend(self._auth.challenges)
         except Exception:
             log.exception("unexpected error in %s %s (request id %s)", request.method, request.path, request.request_id)
             response = unexpected_error_response(request.request_id, media_type)
@@ -132,14 +132,16 @@ class SochatApp:
             user=request.user_name,
         )
         access_log.info(
-            "%s %s %d %.1fms id=%s user=%s",
+            "%s %s %d %.1fms id=%s user=%s app=%s",
             request.method,
             request.path,
             response.status,
             seconds * 1000,
             request.request_id,
             request.user_name,
+            request.app,
             extra={
+                "app": request.app,
                 "method": request.method,
                 "path": request.path,
                 "route": request.route,
@@ -163,9 +165,10 @@ class SochatApp:
             )
         request.body = await _read_body(request, receive, self.settings.max_body_bytes)
         locale = request_locale(request.headers, self._base_zone, self.settings.default_language)
-        principal = await self._auth.authenticate(request.headers) if route.authenticated else None
+        principal = await self._auth.authenticate(request.headers, request.client) if route.authenticated else None
         if principal is not None:
             request.user_name = principal.username
+            request.app = principal.app or "-"
         ctx = Context(
             request,
             principal,
@@ -175,6 +178,7 @@ class SochatApp:
             self.store,
             self.settings,
             self.observability,
+            self._auth,
             path_params,
         )
         await self.observability.inject(route.path)

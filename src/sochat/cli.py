@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from sochat import __version__
 from sochat.domain.errors import SochatError
 from sochat.domain.principal import Role
 from sochat.settings import DEFAULT_DATABASE_URL, Settings
-from sochat.store.protocol import NewAssociate, Store
+from sochat.store.protocol import NewAssociate, NewToken, Store
 from sochat.store.url import DatabaseUrlError, open_store
 
 _database_option = click.option(
@@ -125,6 +126,67 @@ def main() -> None:
     "'SaveChatSessionEntity=delay:200,error:0.1' (200 ms delay, 10%% answered 503).",
 )
 @click.option(
+    "--auth-schemes",
+    envvar="SOCHAT_AUTH_SCHEMES",
+    show_envvar=True,
+    default="basic,soticket,bearer,cookie",
+    show_default=True,
+    help="Enabled Authorization schemes, comma-separated.",
+)
+@click.option(
+    "--ticket-idle-minutes",
+    envvar="SOCHAT_TICKET_IDLE_MINUTES",
+    show_envvar=True,
+    default=480,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Tickets and browser sessions expire after this long unused.",
+)
+@click.option(
+    "--require-app-token",
+    "require_app_token_with_ticket",
+    envvar="SOCHAT_REQUIRE_APP_TOKEN",
+    show_envvar=True,
+    is_flag=True,
+    help="SOTicket requests must also carry a valid SO-AppToken (as Online).",
+)
+@click.option(
+    "--lockout-after",
+    envvar="SOCHAT_LOCKOUT_AFTER",
+    show_envvar=True,
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Failed logins (per user, per non-local address) in 15 minutes before a "
+    "15-minute lock; answers slow down after 5. 0 switches lockout off.",
+)
+@click.option(
+    "--oidc-jwks",
+    envvar="SOCHAT_OIDC_JWKS",
+    show_envvar=True,
+    default="",
+    help="JWKS file or URL of an OpenID Connect issuer whose JWTs are accepted as Bearer tokens.",
+)
+@click.option("--oidc-issuer", envvar="SOCHAT_OIDC_ISSUER", show_envvar=True, default="", help="Required iss claim.")
+@click.option(
+    "--oidc-audience", envvar="SOCHAT_OIDC_AUDIENCE", show_envvar=True, default="", help="Required aud claim."
+)
+@click.option(
+    "--oidc-user-claim",
+    envvar="SOCHAT_OIDC_USER_CLAIM",
+    show_envvar=True,
+    default="preferred_username",
+    show_default=True,
+    help="Claim holding the sochat user name.",
+)
+@click.option(
+    "--cookie-secure",
+    envvar="SOCHAT_COOKIE_SECURE",
+    show_envvar=True,
+    is_flag=True,
+    help="Mark login cookies Secure (set it when clients reach sochat over HTTPS).",
+)
+@click.option(
     "--log-level",
     envvar="SOCHAT_LOG_LEVEL",
     show_envvar=True,
@@ -144,7 +206,10 @@ def serve(**options: object) -> None:
     from sochat.app import create_app
     from sochat.http.locale import zone_named
 
+    options["session_idle_minutes"] = options["ticket_idle_minutes"]
     settings = Settings(**options)  # type: ignore[arg-type]
+    if settings.oidc_jwks and not (settings.oidc_issuer and settings.oidc_audience):
+        raise click.ClickException("--oidc-jwks needs --oidc-issuer and --oidc-audience too")
     logs.configure(settings.log_level)
     try:
         zone_named(settings.base_timezone)  # refuse a bad --timezone before anything starts
@@ -255,6 +320,115 @@ def user_list(database_url: str) -> None:
     click.echo(f"{'AssociateId':>11}  {'user':<20} {'role':<9} full name")
     for record in users:
         click.echo(f"{record.associate_id:>11}  {record.user_name:<20} {record.role.value:<9} {record.full_name}")
+
+
+@main.group()
+def ticket() -> None:
+    """Issue and revoke SOTicket tickets (Authorization: SOTicket 7T:...)."""
+
+
+@ticket.command("issue")
+@click.argument("name")
+@click.option(
+    "--idle-minutes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Expire after this long unused (default: the server setting, 480).",
+)
+@_database_option
+def ticket_issue(name: str, idle_minutes: int | None, database_url: str) -> None:
+    """Print a new ticket for user NAME. Store it like a password: it signs in as that user."""
+    from sochat.security.tokens import new_ticket, token_hash
+
+    defaults = Settings()
+    idle = idle_minutes or defaults.ticket_idle_minutes
+    with _store(database_url) as store:
+        store.migrate()
+        user = next((u for u in store.list_users() if u.user_name.lower() == name.lower()), None)
+        if user is None:
+            raise click.ClickException(f"no user named {name!r}")
+        value = new_ticket()
+        now = _now_ticks()
+        minute = 60 * 10_000_000
+        asyncio.run(
+            store.add_token(
+                NewToken(
+                    token_hash(value),
+                    "ticket",
+                    user.associate_id,
+                    now + defaults.ticket_lifetime_hours * 60 * minute,
+                    idle_ticks=idle * minute,
+                ),
+                now,
+            )
+        )
+    click.echo(value)
+
+
+@ticket.command("revoke")
+@click.argument("value")
+@_database_option
+def ticket_revoke(value: str, database_url: str) -> None:
+    """Revoke a ticket (or an 8A: access token) at once, in every running server."""
+    from sochat.security.tokens import token_hash
+
+    with _store(database_url) as store:
+        store.migrate()
+        revoked = asyncio.run(store.revoke_token(token_hash(value.strip())))
+    if not revoked:
+        raise click.ClickException("no such live ticket or token")
+    click.echo("revoked")
+
+
+@main.group()
+def app() -> None:
+    """Register applications that identify themselves with SO-AppToken."""
+
+
+@app.command("add")
+@click.argument("name")
+@click.option("--owner", default=None, help="User the application acts as with the OAuth client_credentials grant.")
+@_database_option
+def app_add(name: str, owner: str | None, database_url: str) -> None:
+    """Register application NAME and print its token (shown once; only its hash is stored)."""
+    from sochat.security.tokens import new_secret, token_hash
+
+    with _store(database_url) as store:
+        store.migrate()
+        owner_id = None
+        if owner is not None:
+            match = next((u for u in store.list_users() if u.user_name.lower() == owner.lower()), None)
+            if match is None:
+                raise click.ClickException(f"no user named {owner!r}")
+            owner_id = match.associate_id
+        if any(a.name.lower() == name.lower() for a in store.list_applications()):
+            raise click.ClickException(f"an application named {name!r} exists already")
+        value = new_secret()
+        app_id = store.add_application(name, token_hash(value), owner_id)
+    click.echo(f"registered application {name} (id {app_id}); its SO-AppToken (and OAuth client_secret) is:")
+    click.echo(value)
+
+
+@app.command("list")
+@_database_option
+def app_list(database_url: str) -> None:
+    """List registered applications."""
+    with _store(database_url) as store:
+        store.migrate()
+        apps = store.list_applications()
+    if not apps:
+        click.echo("no applications yet; register one with `sochat app add NAME`")
+    for record in apps:
+        state = "revoked" if record.revoked else "active"
+        click.echo(f"{record.app_id:>4}  {record.name:<30} owner={record.owner_id or '-'}  {state}")
+
+
+def _now_ticks() -> int:
+    from datetime import UTC, datetime
+
+    from sochat.domain import datetimes
+
+    return datetimes.from_datetime(datetime.now(UTC))
 
 
 def _check_password(password: str) -> None:

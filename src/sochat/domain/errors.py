@@ -85,6 +85,17 @@ class UnsupportedMediaType(SochatError):
     error_type = "SoUnsupportedMediaTypeException"
 
 
+class OAuthError(SochatError):
+    """An OAuth 2 token-endpoint error: RFC 6749's ``error`` code travels beside SuperOffice's members."""
+
+    error_type = "SoOAuthException"
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message, source="OAuth")
+        self.status = status
+        self.code = code
+
+
 class Unavailable(SochatError):
     status = 503
     error_type = "SoServiceUnavailableException"

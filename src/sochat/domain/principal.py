@@ -19,3 +19,6 @@ class Principal:
     associate_id: int
     username: str
     role: Role
+    scheme: str = "basic"  # how the caller signed in: basic, soticket, bearer, jwt, cookie
+    app: str | None = None  # the registered application named by SO-AppToken, if any
+    credential_hash: str | None = None  # the ticket/token/session used, so logout can revoke it

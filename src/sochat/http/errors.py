@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sochat.domain.errors import MethodNotAllowed, SochatError
+from sochat.domain.errors import MethodNotAllowed, OAuthError, SochatError
 from sochat.http.formats import encode_answer
 from sochat.http.messages import Response
 
@@ -18,7 +18,12 @@ def error_response(exc: SochatError, media_type: str = "application/json") -> Re
     headers: list[tuple[str, str]] = []
     if isinstance(exc, MethodNotAllowed):
         headers.append(("allow", ", ".join(exc.allow)))
-    body = encode_answer(media_type, ERROR_ROOT, error_body(exc.error_type, exc.message, exc.source))
+    members = error_body(exc.error_type, exc.message, exc.source)
+    if isinstance(exc, OAuthError):
+        # OAuth clients read RFC 6749's members; SuperOffice clients read ours. Both are present.
+        members = {"error": exc.code, "error_description": exc.message, **members}
+        headers.append(("cache-control", "no-store"))
+    body = encode_answer(media_type, ERROR_ROOT, members)
     return Response(exc.status, body, f"{media_type}; charset=utf-8", headers)
 
 

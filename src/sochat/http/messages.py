@@ -18,6 +18,7 @@ class Request:
     body: bytes = b""
     tenant: str | None = None
     user_name: str = "-"  # set once authenticated; for the access log
+    app: str = "-"  # the application named by SO-AppToken; for the access log
     route: str = "unmatched"  # the canonical route path once matched; a metric label
     _query: dict[str, str] | None = None
 

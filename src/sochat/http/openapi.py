@@ -370,6 +370,91 @@ def _operations() -> dict[str, dict[str, Any]]:
                 "responses": {**_entity_answer(links=True), **_errors()},
             },
         },
+        "/api/v1/Authentication/Login": {
+            "post": {
+                "summary": "Sign in: answers a SOTicket and sets the SOCHAT_SESSION and XSRF-TOKEN cookies.",
+                "tags": ["Authentication"],
+                "security": [],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        media: {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"Username": {"type": "string"}, "Password": {"type": "string"}},
+                            }
+                        }
+                        for media in ("application/json", "application/x-www-form-urlencoded")
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "Signed in.",
+                        "content": {
+                            media: {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "Ticket": {"type": "string"},
+                                        "AssociateId": {"type": "integer"},
+                                        "UserName": {"type": "string"},
+                                        "IdleMinutes": {"type": "integer"},
+                                    },
+                                }
+                            }
+                            for media in RESPONSE_TYPES
+                        },
+                    },
+                    **_errors("400", "401", "403", "415", "500", "503"),
+                },
+            }
+        },
+        "/api/v1/Authentication/Logout": {
+            "post": {
+                "summary": "Revoke the credential this request used and clear the cookies.",
+                "tags": ["Authentication"],
+                "responses": {"204": {"description": "Signed out."}, **_errors("401", "500", "503")},
+            }
+        },
+        "/api/v1/oauth/token": {
+            "post": {
+                "summary": "OAuth 2 token endpoint: grant_type password or client_credentials.",
+                "tags": ["Authentication"],
+                "security": [],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    name: {"type": "string"}
+                                    for name in ("grant_type", "username", "password", "client_id", "client_secret")
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "An access token.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "access_token": {"type": "string"},
+                                        "token_type": {"type": "string"},
+                                        "expires_in": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_errors("400", "401", "415", "500", "503"),
+                },
+            }
+        },
         "/api/openapi.json": {
             "get": {
                 "summary": "This document.",
@@ -443,9 +528,18 @@ def document() -> dict[str, Any]:
             "prefix (/Cust12345/api/v1/...), any letter case and a trailing slash.",
         },
         "servers": [{"url": "/"}],
-        "security": [{"basic": []}],
+        "security": [{"basic": []}, {"bearer": []}, {"soticket": []}],
         "components": {
-            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+            "securitySchemes": {
+                "basic": {"type": "http", "scheme": "basic"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "8A: access tokens or OIDC JWTs"},
+                "soticket": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "SOTicket 7T:... from the login call or `sochat ticket issue`",
+                },
+            },
             "schemas": _schemas(),
         },
         "paths": _operations(),

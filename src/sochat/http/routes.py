@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sochat.http.handlers import agents_chat, docs, health, rest_chat_session
+from sochat.http.handlers import agents_chat, authentication, docs, health, rest_chat_session
 from sochat.http.handlers.context import Handler
 
 
@@ -67,6 +67,23 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/ChatSession",
         {"GET": rest_chat_session.list_sessions, "POST": rest_chat_session.post},
         summary="List sessions (OData: $select, $filter, $orderBy, $top, $skip, $format) or create one.",
+    ),
+    Route(
+        "/api/v1/Authentication/Login",
+        {"POST": authentication.login},
+        authenticated=False,
+        summary="Sign in with Username and Password: answers a SOTicket and sets the browser session cookies.",
+    ),
+    Route(
+        "/api/v1/Authentication/Logout",
+        {"POST": authentication.logout},
+        summary="Revoke the ticket, access token or browser session this request used.",
+    ),
+    Route(
+        "/api/v1/oauth/token",
+        {"POST": authentication.oauth_token},
+        authenticated=False,
+        summary="OAuth 2 token endpoint (password and client_credentials grants): an 8A: Bearer access token.",
     ),
     Route("/api/openapi.json", {"GET": docs.openapi_json}, authenticated=False, summary="The OpenAPI document."),
     Route("/api/docs", {"GET": docs.docs_page}, authenticated=False, summary="The API as a web page."),

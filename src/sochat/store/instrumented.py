@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TypeVar
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.query import ListQuery
 from sochat.store.protocol import (
+    AppRecord,
     IdempotencyKey,
     ListPage,
     NewAssociate,
+    NewToken,
     NewTopic,
     Precondition,
     SaveOutcome,
     Store,
     StoredChatSession,
+    TokenRecord,
     UserRecord,
 )
 
 Observer = Callable[[str, float], None]
+T = TypeVar("T")
 
 
 class InstrumentedStore:
@@ -87,6 +92,53 @@ class InstrumentedStore:
             return await self.inner.find_user(user_name)
         finally:
             self._observe("find_user", time.perf_counter() - started)
+
+    async def find_user_by_id(self, associate_id: int) -> UserRecord | None:
+        return await self._timed("find_user_by_id", self.inner.find_user_by_id(associate_id))
+
+    async def add_token(self, token: NewToken, now_ticks: int) -> None:
+        await self._timed("add_token", self.inner.add_token(token, now_ticks))
+
+    async def find_token(self, token_hash: str, kind: str, now_ticks: int) -> TokenRecord | None:
+        return await self._timed("find_token", self.inner.find_token(token_hash, kind, now_ticks))
+
+    async def touch_token(self, token_hash: str, now_ticks: int) -> None:
+        await self._timed("touch_token", self.inner.touch_token(token_hash, now_ticks))
+
+    async def revoke_token(self, token_hash: str) -> bool:
+        return await self._timed("revoke_token", self.inner.revoke_token(token_hash))
+
+    async def find_application(self, token_hash: str) -> AppRecord | None:
+        return await self._timed("find_application", self.inner.find_application(token_hash))
+
+    async def note_auth_failure(
+        self, keys: list[str], now_ticks: int, window_ticks: int, lock_after: int, lock_ticks: int
+    ) -> int:
+        return await self._timed(
+            "note_auth_failure", self.inner.note_auth_failure(keys, now_ticks, window_ticks, lock_after, lock_ticks)
+        )
+
+    async def auth_locked_until(self, keys: list[str]) -> int:
+        return await self._timed("auth_locked_until", self.inner.auth_locked_until(keys))
+
+    async def auth_failures(self, keys: list[str], now_ticks: int, window_ticks: int) -> int:
+        return await self._timed("auth_failures", self.inner.auth_failures(keys, now_ticks, window_ticks))
+
+    async def clear_auth_failures(self, keys: list[str]) -> None:
+        await self._timed("clear_auth_failures", self.inner.clear_auth_failures(keys))
+
+    def add_application(self, name: str, token_hash: str, owner_id: int | None) -> int:
+        return self.inner.add_application(name, token_hash, owner_id)
+
+    def list_applications(self) -> list[AppRecord]:
+        return self.inner.list_applications()
+
+    async def _timed(self, operation: str, call: Awaitable[T]) -> T:
+        started = time.perf_counter()
+        try:
+            return await call
+        finally:
+            self._observe(operation, time.perf_counter() - started)
 
     async def ping(self) -> None:
         await self.inner.ping()

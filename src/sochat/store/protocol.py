@@ -80,6 +80,36 @@ class ListPage:
     next_after: tuple[object, ...] | None  # the keyset cursor for the next page; None on the last page
 
 
+@dataclass(frozen=True, slots=True)
+class NewToken:
+    """A credential to remember: only the hash of its secret is stored."""
+
+    token_hash: str
+    kind: str  # "ticket" (SOTicket), "access" (Bearer), "session" (cookie)
+    associate_id: int
+    expires_ticks: int
+    idle_ticks: int = 0  # > 0: also expires this long after its last use
+    xsrf_hash: str | None = None
+    app_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    kind: str
+    user: UserRecord
+    xsrf_hash: str | None
+    app_id: int | None
+    used_ticks: int
+
+
+@dataclass(frozen=True, slots=True)
+class AppRecord:
+    app_id: int
+    name: str
+    owner_id: int | None
+    revoked: bool
+
+
 class Store(Protocol):
     """Async storage used by request handling, plus synchronous administration for the CLI."""
 
@@ -125,6 +155,45 @@ class Store(Protocol):
         ...
 
     async def find_user(self, user_name: str) -> UserRecord | None: ...
+
+    async def find_user_by_id(self, associate_id: int) -> UserRecord | None: ...
+
+    # -- credentials other than passwords (sochat.http.auth) --------------------------------------
+
+    async def add_token(self, token: NewToken, now_ticks: int) -> None: ...
+
+    async def find_token(self, token_hash: str, kind: str, now_ticks: int) -> TokenRecord | None:
+        """A live token: not revoked, not past its end of life or idle limit, its user not deleted."""
+        ...
+
+    async def touch_token(self, token_hash: str, now_ticks: int) -> None:
+        """Record a use (for idle expiry)."""
+        ...
+
+    async def revoke_token(self, token_hash: str) -> bool: ...
+
+    async def find_application(self, token_hash: str) -> AppRecord | None: ...
+
+    async def note_auth_failure(
+        self, keys: list[str], now_ticks: int, window_ticks: int, lock_after: int, lock_ticks: int
+    ) -> int:
+        """Count a failed login against each key; lock a key once it reaches ``lock_after`` failures within
+        the window. Answers the highest failure count among the keys."""
+        ...
+
+    async def auth_locked_until(self, keys: list[str]) -> int:
+        """The latest lock end among the keys (ticks; 0 when none is locked)."""
+        ...
+
+    async def auth_failures(self, keys: list[str], now_ticks: int, window_ticks: int) -> int:
+        """The highest failure count within the window among the keys."""
+        ...
+
+    async def clear_auth_failures(self, keys: list[str]) -> None: ...
+
+    def add_application(self, name: str, token_hash: str, owner_id: int | None) -> int: ...
+
+    def list_applications(self) -> list[AppRecord]: ...
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

@@ -32,13 +32,16 @@ from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
 from sochat.store import migrations
 from sochat.store.protocol import (
+    AppRecord,
     IdempotencyKey,
     ListPage,
     NewAssociate,
+    NewToken,
     NewTopic,
     Precondition,
     SaveOutcome,
     StoredChatSession,
+    TokenRecord,
     UserRecord,
 )
 from sochat.store.sql_query import SQLITE, compile_list
@@ -207,6 +210,133 @@ class SqliteStore:
     async def find_user(self, user_name: str) -> UserRecord | None:
         return await self._read(lambda conn: _find_user(conn, user_name))
 
+    async def find_user_by_id(self, associate_id: int) -> UserRecord | None:
+        return await self._read(lambda conn: _find_user(conn, associate_id=associate_id))
+
+    # -- credentials ----------------------------------------------------------------------------
+
+    async def add_token(self, token: NewToken, now_ticks: int) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO auth_token (token_hash, kind, associate_id, xsrf_hash, app_id, created_ticks,"
+                " expires_ticks, idle_ticks, used_ticks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    token.token_hash,
+                    token.kind,
+                    token.associate_id,
+                    token.xsrf_hash,
+                    token.app_id,
+                    now_ticks,
+                    token.expires_ticks,
+                    token.idle_ticks,
+                    now_ticks,
+                ),
+            )
+
+        await self._write(job)
+
+    async def find_token(self, token_hash: str, kind: str, now_ticks: int) -> TokenRecord | None:
+        def job(conn: sqlite3.Connection) -> TokenRecord | None:
+            row = conn.execute(_LIVE_CREDENTIAL_SQL, (token_hash, kind, now_ticks, now_ticks)).fetchone()
+            if row is None:
+                return None
+            user = UserRecord(row[4], row[5], Role(row[6]), row[7], row[8])
+            return TokenRecord(row[0], user, row[1], row[2], row[3])
+
+        return await self._read(job)
+
+    async def touch_token(self, token_hash: str, now_ticks: int) -> None:
+        await self._write(
+            lambda conn: conn.execute(
+                "UPDATE auth_token SET used_ticks = ? WHERE token_hash = ?", (now_ticks, token_hash)
+            )
+        )
+
+    async def revoke_token(self, token_hash: str) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE auth_token SET revoked = 1 WHERE token_hash = ? AND revoked = 0", (token_hash,)
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(job)
+
+    async def find_application(self, token_hash: str) -> AppRecord | None:
+        def job(conn: sqlite3.Connection) -> AppRecord | None:
+            row = conn.execute(
+                "SELECT app_id, name, owner_id, revoked FROM application WHERE token_hash = ?", (token_hash,)
+            ).fetchone()
+            return None if row is None else AppRecord(row[0], row[1], row[2], bool(row[3]))
+
+        return await self._read(job)
+
+    async def note_auth_failure(
+        self, keys: list[str], now_ticks: int, window_ticks: int, lock_after: int, lock_ticks: int
+    ) -> int:
+        def job(conn: sqlite3.Connection) -> int:
+            highest = 0
+            for key in keys:
+                row = conn.execute("SELECT failures, window_ticks FROM auth_failure WHERE key = ?", (key,)).fetchone()
+                failures = 1 if row is None or row[1] + window_ticks < now_ticks else row[0] + 1
+                start = now_ticks if row is None or row[1] + window_ticks < now_ticks else row[1]
+                locked = now_ticks + lock_ticks if failures >= lock_after else 0
+                conn.execute(
+                    "INSERT INTO auth_failure (key, failures, window_ticks, locked_until) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,"
+                    " window_ticks = excluded.window_ticks,"
+                    " locked_until = MAX(auth_failure.locked_until, excluded.locked_until)",
+                    (key, failures, start, locked),
+                )
+                highest = max(highest, failures)
+            return highest
+
+        return await self._write(job)
+
+    async def auth_locked_until(self, keys: list[str]) -> int:
+        marks = ", ".join("?" * len(keys))
+        return await self._read(
+            lambda conn: int(
+                conn.execute(
+                    f"SELECT COALESCE(MAX(locked_until), 0) FROM auth_failure WHERE key IN ({marks})", keys
+                ).fetchone()[0]
+            )
+        )
+
+    async def auth_failures(self, keys: list[str], now_ticks: int, window_ticks: int) -> int:
+        marks = ", ".join("?" * len(keys))
+        return await self._read(
+            lambda conn: int(
+                conn.execute(
+                    f"SELECT COALESCE(MAX(failures), 0) FROM auth_failure WHERE key IN ({marks}) AND window_ticks >= ?",
+                    [*keys, now_ticks - window_ticks],
+                ).fetchone()[0]
+            )
+        )
+
+    async def clear_auth_failures(self, keys: list[str]) -> None:
+        marks = ", ".join("?" * len(keys))
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(f"DELETE FROM auth_failure WHERE key IN ({marks}) AND locked_until = 0", keys)
+
+        await self._write(job)
+
+    def add_application(self, name: str, token_hash: str, owner_id: int | None) -> int:
+        def job(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "INSERT INTO application (name, token_hash, owner_id, created_ticks) VALUES (?, ?, ?, ?)",
+                (name, token_hash, owner_id, datetimes.from_datetime(datetime.now(UTC))),
+            )
+            return cursor.lastrowid or 0
+
+        return self._write_now(job)
+
+    def list_applications(self) -> list[AppRecord]:
+        rows = (
+            self._reader().execute("SELECT app_id, name, owner_id, revoked FROM application ORDER BY app_id").fetchall()
+        )
+        return [AppRecord(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
     async def ping(self) -> None:
         await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
 
@@ -327,11 +457,22 @@ def _replay(conn: sqlite3.Connection, key: IdempotencyKey, now: int) -> int | No
     return int(row[1])
 
 
-def _find_user(conn: sqlite3.Connection, user_name: str) -> UserRecord | None:
+_LIVE_CREDENTIAL_SQL = (
+    "SELECT t.kind, t.xsrf_hash, t.app_id, t.used_ticks, a.associate_id, a.user_name, a.role, a.password_hash,"
+    " a.full_name FROM auth_token t JOIN associate a ON a.associate_id = t.associate_id"
+    " WHERE t.token_hash = ? AND t.kind = ? AND t.revoked = 0 AND a.deleted = 0 AND t.expires_ticks > ?"
+    " AND (t.idle_ticks = 0 OR t.used_ticks + t.idle_ticks > ?)"
+)
+
+
+def _find_user(
+    conn: sqlite3.Connection, user_name: str | None = None, associate_id: int | None = None
+) -> UserRecord | None:
+    column, value = ("user_name", user_name) if associate_id is None else ("associate_id", associate_id)
     row = conn.execute(
         "SELECT associate_id, user_name, role, password_hash, full_name FROM associate"
-        " WHERE user_name = ? AND deleted = 0",
-        (user_name,),
+        f" WHERE {column} = ? AND deleted = 0",
+        (value,),
     ).fetchone()
     return None if row is None else UserRecord(row[0], row[1], Role(row[2]), row[3], row[4])
 

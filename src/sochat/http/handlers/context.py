@@ -9,6 +9,7 @@ from sochat.agents.chat import ChatAgent
 from sochat.domain.errors import InvalidInput
 from sochat.domain.fields import INT32_MAX, INT32_MIN
 from sochat.domain.principal import Principal
+from sochat.http.auth import Authenticator
 from sochat.http.formats import Body, decode_body, encode_answer, is_xml
 from sochat.http.locale import RequestLocale
 from sochat.http.messages import Request, Response
@@ -30,6 +31,7 @@ class Context:
     store: Store
     settings: Settings
     observability: Observability
+    auth: Authenticator
     path_params: dict[str, str] = field(default_factory=dict)
 
     def user(self) -> Principal:
