@@ -4,15 +4,24 @@ agent or REST, goes through here, so rights and conditions are checked in one pl
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sochat.domain import datetimes
 from sochat.domain.chat_session import LINK_FIELDS, ChatSession, default_chat_session
 from sochat.domain.errors import Forbidden, InvalidInput, NotFound
-from sochat.domain.principal import Principal
-from sochat.domain.query import ListQuery
-from sochat.domain.rights import DELETE, INSERT, SELECT, UPDATE, TableRight, chat_session_table_right
+from sochat.domain.principal import Principal, Role
+from sochat.domain.query import And, Compare, ListQuery, Or
+from sochat.domain.rights import (
+    DELETE,
+    INSERT,
+    SELECT,
+    UPDATE,
+    TableRight,
+    chat_session_table_right,
+    may_see,
+    protected_attributes,
+)
 from sochat.store.protocol import IdempotencyKey, ListPage, Precondition, Store, StoredChatSession
 
 _CARRIER_OF_FIELD = {field.name: field.carrier or "" for field in LINK_FIELDS}
@@ -25,6 +34,7 @@ class ChatSessionView:
     session: ChatSession
     links: dict[tuple[str, int], dict[str, object]]
     table_right: TableRight
+    role: Role = Role.ADMIN  # decides the FieldProperties shown
     version: int = 0  # 0: not stored (a default entity)
     updated_ticks: int = 0
     replayed: bool = False  # answered from an earlier request with the same Idempotency-Key
@@ -38,7 +48,8 @@ class ChatAgent:
     async def create_default_chat_session_entity(self, principal: Principal) -> ChatSessionView:
         """The default new entity, not stored."""
         right = self._require(principal, SELECT, "read")
-        return ChatSessionView(default_chat_session(datetimes.from_datetime(datetime.now(UTC))), {}, right)
+        default = default_chat_session(datetimes.from_datetime(datetime.now(UTC)))
+        return ChatSessionView(default, {}, right, principal.role)
 
     async def save_chat_session_entity(
         self,
@@ -57,6 +68,18 @@ class ChatAgent:
         """
         creating = session.chat_session_id <= 0
         right = self._require(principal, INSERT if creating else UPDATE, "create" if creating else "update")
+        keep = protected_attributes(principal.role)
+        if principal.role is Role.AGENT:
+            if session.user_id not in (None, principal.associate_id):
+                raise Forbidden(
+                    "Agents may assign a chat session only to themselves (use TransferTo to hand over)",
+                    source="ChatAgent",
+                )
+            precondition = replace(precondition or Precondition(), owner=principal.associate_id)
+        if keep:
+            # Fields this role may not change: a new session gets their defaults, a stored one keeps its values.
+            defaults = ChatSession()
+            session = replace(session, **{attr: getattr(defaults, attr) for attr in keep})
         if self._strict:
             await self._check_links_exist(session)
         outcome = await self._store.save_chat_session(
@@ -64,6 +87,7 @@ class ChatAgent:
             create_if_missing=not (self._strict or must_exist),
             precondition=precondition,
             idempotency=idempotency if creating else None,
+            keep=keep,
         )
         if outcome.stored is None:
             raise NotFound(
@@ -71,17 +95,22 @@ class ChatAgent:
                 + ("" if must_exist else "; send 0 to create a new session (strict mode refuses unknown ids)"),
                 source="ChatAgent",
             )
-        return await self._view(outcome.stored, right, replayed=outcome.replayed)
+        return await self._view(outcome.stored, right, principal.role, replayed=outcome.replayed)
 
     async def get_chat_session_entity(self, principal: Principal, chat_session_id: int) -> ChatSessionView | None:
         """The stored session, or None (SuperOffice's agents answer 200 with null for an unknown id)."""
         right = self._require(principal, SELECT, "read")
         stored = await self._store.get_chat_session(chat_session_id)
-        return None if stored is None else await self._view(stored, right)
+        if stored is None or not may_see(principal, stored.session):
+            return None  # another agent's session is answered as if it did not exist
+        return await self._view(stored, right, principal.role)
 
     async def list_chat_sessions(self, principal: Principal, query: ListQuery) -> ListPage:
         """One page of the caller's visible sessions (the archive behind GET /api/v1/ChatSession)."""
         self._require(principal, SELECT, "read")
+        if principal.role is Role.AGENT:
+            mine = Or((Compare("user_id", "=", None), Compare("user_id", "=", principal.associate_id)))
+            query = replace(query, where=mine if query.where is None else And((mine, query.where)))
         return await self._store.list_chat_sessions(query)
 
     async def delete_chat_session_entity(
@@ -100,9 +129,11 @@ class ChatAgent:
             )
         return right
 
-    async def _view(self, stored: StoredChatSession, right: TableRight, *, replayed: bool = False) -> ChatSessionView:
+    async def _view(
+        self, stored: StoredChatSession, right: TableRight, role: Role, *, replayed: bool = False
+    ) -> ChatSessionView:
         links = await self._store.find_links(_wanted(stored.session))
-        return ChatSessionView(stored.session, links, right, stored.version, stored.updated_ticks, replayed)
+        return ChatSessionView(stored.session, links, right, role, stored.version, stored.updated_ticks, replayed)
 
     async def _check_links_exist(self, session: ChatSession) -> None:
         known = await self._store.find_links(_wanted(session))

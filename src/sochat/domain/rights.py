@@ -1,14 +1,22 @@
 """Table and field rights for a caller, written with SuperOffice's ETableRight and EFieldRight names.
 
-Reasons are string references (``[SR_...]``), as SuperOffice's are: answers resolve them into the
-request's language, and leave them as references when no language was asked for.
+    role       table right (ETableRight)        rows                        fields it may not change
+    admin      FULL (select insert update del)  all                         ChatSessionId
+    agent      URI  (select insert update)      own and unassigned only     ChatSessionId, Rating, CustomerConsented
+    readonly   Select                           all                         every field
+
+Rating and CustomerConsented are the customer's own statements, so agents can read but not alter them.
+A save that sends a field the caller may not change keeps the stored value (SuperOffice's sentry drops
+such changes rather than failing the save) and FieldProperties says why. Reasons are string references
+(``[SR_...]``) that answers resolve into the request's language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sochat.domain.chat_session import FIELDS
+from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import E_FIELD_RIGHT, E_TABLE_RIGHT
 from sochat.domain.principal import Principal, Role
 
@@ -24,6 +32,15 @@ _REASON = {
     Role.ADMIN: "",
     Role.AGENT: "[SR_SOCHAT_AGENT_NO_DELETE]",
     Role.READONLY: "[SR_SOCHAT_READONLY_NO_CHANGE]",
+}
+# Fields a role may read but not change, with the reason shown in FieldProperties.
+_READ_ONLY_FIELDS = {
+    Role.ADMIN: {},
+    Role.AGENT: {
+        "Rating": "[SR_SOCHAT_CUSTOMER_FIELD]",
+        "CustomerConsented": "[SR_SOCHAT_CUSTOMER_FIELD]",
+    },
+    Role.READONLY: {field.name: "[SR_SOCHAT_NO_UPDATE_RIGHT]" for field in FIELDS},
 }
 
 
@@ -45,23 +62,38 @@ def chat_session_table_right(principal: Principal) -> TableRight:
     return TableRight(_TABLE_MASK[principal.role], _REASON[principal.role])
 
 
-def chat_session_field_properties(table_right: TableRight, *, tokens: bool = False) -> dict[str, object]:
+def may_see(principal: Principal, session: ChatSession) -> bool:
+    """Object-level rule: agents see (and so may change) only their own and unassigned sessions."""
+    if principal.role is not Role.AGENT:
+        return True
+    return session.user_id is None or session.user_id == principal.associate_id
+
+
+def protected_attributes(role: Role) -> tuple[str, ...]:
+    """Attributes a save by this role must leave as stored (beside the server-assigned id)."""
+    names = _READ_ONLY_FIELDS[role]
+    return tuple(field.attr for field in FIELDS if field.name in names and not field.read_only)
+
+
+def chat_session_field_properties(role: Role, *, tokens: bool = False) -> dict[str, object]:
     """FieldProperties for every ChatSessionEntity property: right, .NET type and length.
 
     The answer is shared between calls; callers must not change it.
     """
-    return _FIELD_PROPERTIES[(table_right.allows(UPDATE), tokens)]
+    return _field_properties(role, tokens)
 
 
-def _field_properties(can_write: bool, tokens: bool) -> dict[str, object]:
+@cache
+def _field_properties(role: Role, tokens: bool) -> dict[str, object]:
+    limited = _READ_ONLY_FIELDS[role]
     result: dict[str, object] = {}
     for field in FIELDS:
         if field.read_only:
             mask, reason = FIELD_READ | FIELD_READONLY_HINT, "[SR_SOCHAT_SERVER_ASSIGNED]"
-        elif can_write:
-            mask, reason = FIELD_READ | FIELD_WRITE, ""
+        elif field.name in limited:
+            mask, reason = FIELD_READ, limited[field.name]
         else:
-            mask, reason = FIELD_READ, "[SR_SOCHAT_NO_UPDATE_RIGHT]"
+            mask, reason = FIELD_READ | FIELD_WRITE, ""
         result[field.name] = {
             "FieldRight": {
                 "Mask": E_FIELD_RIGHT.format_tokens(mask) if tokens else E_FIELD_RIGHT.format(mask),
@@ -71,9 +103,3 @@ def _field_properties(can_write: bool, tokens: bool) -> dict[str, object]:
             "FieldLength": field.length,
         }
     return result
-
-
-# Built once: these depend only on the right and the format, and are encoded for every answer.
-_FIELD_PROPERTIES = {
-    (can_write, tokens): _field_properties(can_write, tokens) for can_write in (True, False) for tokens in (True, False)
-}

@@ -25,7 +25,7 @@ def chat_session_entity(view: ChatSessionView, locale: RequestLocale, *, tokens:
     """
     out = chat_session_properties(view.session, view.links, locale, tokens=tokens)
     out["TableRight"] = view.table_right.to_wire(tokens=tokens)
-    out["FieldProperties"] = chat_session_field_properties(view.table_right, tokens=tokens)
+    out["FieldProperties"] = chat_session_field_properties(view.role, tokens=tokens)
     return out
 
 

@@ -42,11 +42,16 @@ class InstrumentedStore:
         create_if_missing: bool,
         precondition: Precondition | None = None,
         idempotency: IdempotencyKey | None = None,
+        keep: tuple[str, ...] = (),
     ) -> SaveOutcome:
         started = time.perf_counter()
         try:
             return await self.inner.save_chat_session(
-                session, create_if_missing=create_if_missing, precondition=precondition, idempotency=idempotency
+                session,
+                create_if_missing=create_if_missing,
+                precondition=precondition,
+                idempotency=idempotency,
+                keep=keep,
             )
         finally:
             self._observe("save_chat_session", time.perf_counter() - started)

@@ -56,6 +56,9 @@ class Precondition:
 
     version: int | None = None
     unmodified_since_ticks: int | None = None
+    # Object-level rule for agents: the stored session must be unassigned or assigned to this associate,
+    # otherwise the write raises Forbidden.
+    owner: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +125,11 @@ class Store(Protocol):
         create_if_missing: bool,
         precondition: Precondition | None = None,
         idempotency: IdempotencyKey | None = None,
+        keep: tuple[str, ...] = (),
     ) -> SaveOutcome:
         """Insert (id 0) or replace a session in one durable transaction and answer it as stored.
+
+        ``keep`` names attributes an update must leave as stored (fields the caller may not change).
 
         For a non-zero id that is not stored: insert with a fresh id when ``create_if_missing``,
         otherwise answer ``SaveOutcome(None)`` and store nothing. A ``precondition`` that does not hold

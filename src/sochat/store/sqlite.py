@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import json
 import logging
 import queue
@@ -27,7 +28,7 @@ from sochat.domain import datetimes
 from sochat.domain.carriers import ASSOCIATE
 from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import USER_TYPE
-from sochat.domain.errors import Conflict, PreconditionFailed, Unavailable
+from sochat.domain.errors import Conflict, Forbidden, PreconditionFailed, Unavailable
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
 from sochat.store import migrations
@@ -58,10 +59,18 @@ _INSERT_SESSION = (
     f"INSERT INTO chat_session ({', '.join(_DATA_COLUMNS)}, updated_ticks) "
     f"VALUES ({', '.join('?' * len(_DATA_COLUMNS))}, ?)"
 )
-_UPDATE_SESSION = (
-    f"UPDATE chat_session SET {', '.join(c + ' = ?' for c in _DATA_COLUMNS)}, "
-    "updated_ticks = ?, row_version = row_version + 1 WHERE chat_session_id = ?"
-)
+
+
+@functools.cache
+def _update_statement(keep: tuple[str, ...]) -> str:
+    """UPDATE of every data column except those kept as stored."""
+    columns = [column for column in _DATA_COLUMNS if column not in keep]
+    return (
+        f"UPDATE chat_session SET {', '.join(c + ' = ?' for c in columns)}, "
+        "updated_ticks = ?, row_version = row_version + 1 WHERE chat_session_id = ?"
+    )
+
+
 _BOOL_COLUMNS = frozenset(f.attr for f in FIELDS if f.kind.value == "bool")
 _MAX_BATCH = 128
 
@@ -135,8 +144,13 @@ class SqliteStore:
         create_if_missing: bool,
         precondition: Precondition | None = None,
         idempotency: IdempotencyKey | None = None,
+        keep: tuple[str, ...] = (),
     ) -> SaveOutcome:
         values = [_to_column(name, getattr(session, name)) for name in _DATA_COLUMNS]
+        update_sql, update_values = (
+            _update_statement(keep),
+            [value for name, value in zip(_DATA_COLUMNS, values, strict=True) if name not in keep],
+        )
         now = datetimes.from_datetime(datetime.now(UTC))
 
         def job(conn: sqlite3.Connection) -> SaveOutcome:
@@ -148,7 +162,7 @@ class SqliteStore:
             updated = 0
             if session_id > 0:
                 _check(conn, session_id, precondition)
-                updated = conn.execute(_UPDATE_SESSION, [*values, now, session_id]).rowcount
+                updated = conn.execute(update_sql, [*update_values, now, session_id]).rowcount
             if not updated:
                 if session_id > 0 and not create_if_missing:
                     return SaveOutcome(None)
@@ -429,8 +443,10 @@ def _check(conn: sqlite3.Connection, session_id: int, precondition: Precondition
     if precondition is None:
         return
     row = conn.execute(
-        "SELECT row_version, updated_ticks FROM chat_session WHERE chat_session_id = ?", (session_id,)
+        "SELECT row_version, updated_ticks, user_id FROM chat_session WHERE chat_session_id = ?", (session_id,)
     ).fetchone()
+    if row is not None and precondition.owner is not None and row[2] not in (None, precondition.owner):
+        raise Forbidden(f"You may not change chat session {session_id}: it is assigned to another user")
     if row is None:
         if precondition.version is not None:
             raise PreconditionFailed(f"ChatSession {session_id} does not exist, so it cannot match If-Match")
