@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
+import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -193,6 +196,23 @@ _VARY = b"Accept, Accept-Language, SO-Language, SO-Culture, SO-TimeZone"
 
 def create_app(settings: Settings, store: Store | None = None) -> SochatApp:
     return SochatApp(settings, store)
+
+
+# `sochat serve --workers N` hands its settings to each worker process through this variable.
+SETTINGS_ENVIRONMENT = "SOCHAT__SETTINGS_JSON"
+
+
+def settings_to_json(settings: Settings) -> str:
+    return json.dumps(dataclasses.asdict(settings))
+
+
+def app_from_environment() -> SochatApp:
+    """The app factory uvicorn calls in each worker process."""
+    from sochat import logs
+
+    settings = Settings(**json.loads(os.environ[SETTINGS_ENVIRONMENT]))
+    logs.configure(settings.log_level)
+    return SochatApp(settings)
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import click
 
@@ -187,6 +189,15 @@ def main() -> None:
     help="Mark login cookies Secure (set it when clients reach sochat over HTTPS).",
 )
 @click.option(
+    "--workers",
+    envvar="SOCHAT_WORKERS",
+    show_envvar=True,
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1, max=64),
+    help="Worker processes sharing the port (each with its own connections; state lives in the database).",
+)
+@click.option(
     "--log-level",
     envvar="SOCHAT_LOG_LEVEL",
     show_envvar=True,
@@ -195,7 +206,7 @@ def main() -> None:
     type=click.Choice(["debug", "info", "warning", "error"]),
     help="Least severe log level written.",
 )
-def serve(**options: object) -> None:
+def serve(workers: int, **options: object) -> None:
     """Run the HTTP server until interrupted (Ctrl+C).
 
     The SQLite database is created and migrated on first start.
@@ -203,7 +214,7 @@ def serve(**options: object) -> None:
     import uvicorn
 
     from sochat import logs
-    from sochat.app import create_app
+    from sochat.app import SETTINGS_ENVIRONMENT, create_app, settings_to_json
     from sochat.http.locale import zone_named
 
     options["session_idle_minutes"] = options["ticket_idle_minutes"]
@@ -221,9 +232,27 @@ def serve(**options: object) -> None:
         raise click.ClickException(f"cannot start: {exc}") from exc
     click.echo(
         f"sochat {__version__} listening on http://{settings.host}:{settings.port} "
-        f"(database {settings.database_url}{', strict' if settings.strict else ''})",
+        f"(database {settings.database_url}{', strict' if settings.strict else ''}"
+        f"{f', {workers} workers' if workers > 1 else ''})",
         err=True,
     )
+    if workers > 1:
+        # The database is migrated and the demo loaded once, here; each worker process then builds its own
+        # app from the same settings (they share nothing but the database).
+        app.shutdown()
+        os.environ[SETTINGS_ENVIRONMENT] = settings_to_json(replace(settings, demo=False))
+        uvicorn.run(
+            "sochat.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            server_header=False,
+        )
+        return
     try:
         uvicorn.run(
             app,
