@@ -133,6 +133,7 @@ class SochatApp:
             seconds,
             request_id=request.request_id,
             user=request.user_name,
+            app=request.app,
         )
         access_log.info(
             "%s %s %d %.1fms id=%s user=%s app=%s",

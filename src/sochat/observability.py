@@ -126,14 +126,16 @@ class Observability:
         if fault.error_rate and random.random() < fault.error_rate:
             raise Unavailable(f"Injected fault for {route} (SOCHAT_FAULTS); nothing was done")
 
-    def observe(self, route: str, method: str, status: int, seconds: float, *, request_id: str, user: str) -> None:
+    def observe(
+        self, route: str, method: str, status: int, seconds: float, *, request_id: str, user: str, app: str = "-"
+    ) -> None:
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route, method).observe(seconds)
         threshold = self.threshold_ms(route)
         if seconds * 1000 > threshold:
             self.slow_calls.labels(route, method).inc()
             slow_log.warning(
-                "NsApiSlow: %s %s took %.0f ms (threshold %d ms), status %d, request id %s, user %s",
+                "NsApiSlow: %s %s took %.0f ms (threshold %d ms), status %d, request id %s, user %s, app %s",
                 method,
                 route,
                 seconds * 1000,
@@ -141,6 +143,7 @@ class Observability:
                 status,
                 request_id,
                 user,
+                app,
                 extra={
                     "route": route,
                     "method": method,
@@ -149,6 +152,7 @@ class Observability:
                     "threshold_ms": threshold,
                     "request_id": request_id,
                     "user": user,
+                    "app": app,
                 },
             )
 

@@ -194,7 +194,7 @@ class FilterParser:
                 raise _error(f"'{op_token.text}' takes two values", op_token.position)
             low, high = (self._value(field, item) for item in items)
             if field.kind is Kind.DATETIME and isinstance(high, int) and _is_date_only(items[1].text):
-                return And((Compare(field.attr, ">=", low), Compare(field.attr, "<", high + datetimes.TICKS_PER_DAY)))
+                return And((Compare(field.attr, ">=", low), Compare(field.attr, "<", self._day_after(items[1]))))
             return And((Compare(field.attr, ">=", low), Compare(field.attr, "<=", high)))
         if op in _TEXT:
             self._require_string(field, op_token)
@@ -207,7 +207,7 @@ class FilterParser:
         value_token = self._next("a value")
         value = self._value(field, value_token)
         if field.kind is Kind.DATETIME and isinstance(value, int) and _is_date_only(value_token.text):
-            return self._whole_day(field, compare, value)
+            return self._whole_day(field, compare, value, self._day_after(value_token))
         return Compare(field.attr, compare, value)
 
     def _function(self, name: str) -> Expr:
@@ -254,8 +254,13 @@ class FilterParser:
         low, high = start_of[op]
         return And((Compare(field.attr, ">=", self._midnight(low)), Compare(field.attr, "<", self._midnight(high))))
 
-    def _whole_day(self, field: Field, op: CompareOp, start: int) -> Expr:
-        end = start + datetimes.TICKS_PER_DAY
+    def _day_after(self, token: Token) -> int:
+        """Midnight after the day a date-only value names, in the request's zone (days with a DST change
+        are 23 or 25 hours long, so this is not start + 24 h)."""
+        day = date.fromisoformat(token.text.strip())
+        return self._midnight(day + timedelta(days=1))
+
+    def _whole_day(self, field: Field, op: CompareOp, start: int, end: int) -> Expr:
         if op == "=":
             return And((Compare(field.attr, ">=", start), Compare(field.attr, "<", end)))
         if op == "!=":

@@ -69,7 +69,7 @@ def choose(so_language: str | None, accept_language: str | None, default: str | 
             if code in RESOURCE_LANGUAGES:
                 return Language(code)
         return Language(default) if default else NO_LANGUAGE
-    return Language(default) if default else NO_LANGUAGE
+    return NO_LANGUAGE  # no language header at all: texts stay as stored, as SuperOffice answers
 
 
 def _ranked(header: str) -> list[tuple[float, int, str]]:
