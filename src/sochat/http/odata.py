@@ -184,7 +184,11 @@ class FilterParser:
                 raise _error(f"'currentAssociate' applies to user or transferTo, not '{token.text}'", op_token.position)
             return Compare(field.attr, "=", self.associate_id)
         if op == "set":
-            return Compare(field.attr, "!=", 0 if field.kind is Kind.INT32 else None)
+            if field.kind in (Kind.INT32, Kind.ENUM):
+                return Compare(field.attr, "!=", 0)
+            if field.kind is Kind.BOOL:
+                return Compare(field.attr, "=", True)
+            return Compare(field.attr, "!=", None)
         if op in _LISTS:
             values = tuple(self._value(field, item) for item in self._list())
             return InList(field.attr, tuple(v for v in values if isinstance(v, int | str)), negate=_LISTS[op])
@@ -297,7 +301,10 @@ class FilterParser:
                 return field.enum.parse(token.text, field.name)
             if token.kind != "number":
                 raise ValueError("expected a number")
-            return int(token.text)
+            number = int(token.text)
+            if field.kind is Kind.LINK and number <= 0:
+                return None  # 0 and -1 mean "no link", as on input
+            return number
         except (ValueError, InvalidInput) as exc:
             raise _error(f"'{token.text}' is not a value for {field.name} ({exc})", token.position) from None
 

@@ -41,6 +41,15 @@ def write_precondition(request: Request, chat_session_id: int) -> Precondition |
     return Precondition(version=version, unmodified_since_ticks=since_ticks)
 
 
+def if_match_any(request: Request, chat_session_id: int) -> bool:
+    """``If-Match: *``: the write needs the session to exist. On a create there is nothing yet: 412 (RFC 9110)."""
+    if request.headers.get("if-match", "").strip() != "*":
+        return False
+    if chat_session_id <= 0:
+        raise PreconditionFailed("If-Match: * needs an existing session, but this request creates one; nothing saved")
+    return True
+
+
 def not_modified(request: Request, view: ChatSessionView) -> bool:
     """True when a GET's If-None-Match or If-Modified-Since says the client's copy is current."""
     if_none_match = request.headers.get("if-none-match")

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, urlencode
 
 from sochat.agents.chat import ChatSessionView
+from sochat.domain.chat_session import ChatSession
 from sochat.domain.errors import InvalidInput, NotFound, PreconditionFailed
 from sochat.http import odata, render
 from sochat.http.handlers.chat_session_io import answer_session, base_url, idempotency_key, session_from_body
-from sochat.http.handlers.conditions import not_modified, validator_headers, write_precondition
+from sochat.http.handlers.conditions import if_match_any, not_modified, validator_headers, write_precondition
 from sochat.http.handlers.context import Context, int32_text, no_content
 from sochat.http.messages import Response
-from sochat.store.protocol import Precondition
+from sochat.store.protocol import IdempotencyKey, Precondition
 
-# A PATCH reads, applies and writes; if another write lands in between, it starts again from the new state.
-_PATCH_ATTEMPTS = 5
+# A PATCH reads, applies and writes; if another write lands in between, it starts again from the new state,
+# for up to this long.
+_PATCH_DEADLINE_SECONDS = 10.0
 _PAGING = {"$skip", "$skiptoken"}
 
 
@@ -78,9 +83,11 @@ async def get_one(ctx: Context) -> Response:
 
 async def post(ctx: Context) -> Response:
     session = await session_from_body(ctx)
-    view = await ctx.chat.save_chat_session_entity(
-        ctx.user(),
+    must_exist = if_match_any(ctx.request, session.chat_session_id)
+    view = await _saved_or_412(
+        ctx,
         session,
+        must_exist=must_exist,
         precondition=write_precondition(ctx.request, session.chat_session_id),
         idempotency=idempotency_key(ctx),
     )
@@ -91,16 +98,41 @@ async def put(ctx: Context) -> Response:
     chat_session_id = _path_id(ctx)
     session = await session_from_body(ctx)
     session.chat_session_id = chat_session_id  # the path names the session; a body id is ignored
-    view = await ctx.chat.save_chat_session_entity(
-        ctx.user(), session, must_exist=True, precondition=write_precondition(ctx.request, chat_session_id)
-    )
+    if not if_match_any(ctx.request, chat_session_id):
+        view = await ctx.chat.save_chat_session_entity(
+            ctx.user(), session, must_exist=True, precondition=write_precondition(ctx.request, chat_session_id)
+        )
+    else:
+        view = await _saved_or_412(ctx, session, must_exist=True, precondition=None, idempotency=None)
     return answer_session(ctx, view, links=True)
+
+
+async def _saved_or_412(
+    ctx: Context,
+    session: ChatSession,
+    *,
+    must_exist: bool,
+    precondition: Precondition | None,
+    idempotency: IdempotencyKey | None,
+) -> ChatSessionView:
+    """Save; with If-Match: * a session that does not exist is a 412 (RFC 9110), not a 404."""
+    try:
+        return await ctx.chat.save_chat_session_entity(
+            ctx.user(), session, must_exist=must_exist, precondition=precondition, idempotency=idempotency
+        )
+    except NotFound:
+        if must_exist:
+            raise PreconditionFailed(
+                f"If-Match: * needs ChatSession {session.chat_session_id} to exist; nothing was saved"
+            ) from None
+        raise
 
 
 async def patch(ctx: Context) -> Response:
     chat_session_id = _path_id(ctx)
     client_precondition = write_precondition(ctx.request, chat_session_id)
-    for _ in range(_PATCH_ATTEMPTS):
+    deadline = time.monotonic() + _PATCH_DEADLINE_SECONDS
+    while True:
         stored = await _stored(ctx)
         if client_precondition is not None:
             _check_now(stored, client_precondition)
@@ -111,9 +143,15 @@ async def patch(ctx: Context) -> Response:
                 ctx.user(), session, must_exist=True, precondition=Precondition(version=stored.version)
             )
         except PreconditionFailed:
-            continue  # someone else wrote between our read and write: apply the patch to their version
+            # Someone else wrote between our read and write: apply the patch again to their version,
+            # after a short random pause so that many concurrent patches do not collide in lockstep.
+            if time.monotonic() > deadline:
+                raise PreconditionFailed(
+                    f"ChatSession {chat_session_id} kept changing while the patch was applied; retry"
+                ) from None
+            await asyncio.sleep(random.uniform(0, 0.02))
+            continue
         return answer_session(ctx, view, links=True)
-    raise PreconditionFailed(f"ChatSession {chat_session_id} kept changing while the patch was applied; retry")
 
 
 async def delete(ctx: Context) -> Response:

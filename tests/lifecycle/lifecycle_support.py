@@ -1,0 +1,420 @@
+"""Helpers for the lifecycle tests (issue 9): a real `sochat serve` process, and the wire formats spelled out.
+
+Nothing here imports the server's code paths for requests: every call goes over TCP to the real process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape
+
+import httpx
+from lxml import etree
+
+AGENT = "/api/v1/Agents/Chat/"
+CREATE_DEFAULT = AGENT + "CreateDefaultChatSessionEntity"
+SAVE = AGENT + "SaveChatSessionEntity"
+GET = AGENT + "GetChatSessionEntity"
+DELETE = AGENT + "DeleteChatSessionEntity"
+REST = "/api/v1/ChatSession"
+
+TJE0 = ("tje0", "Tje0")  # admin
+AGENT1 = ("agent1", "Agent1")  # agent: no delete
+VIEWER = ("viewer", "Viewer1")  # readonly
+
+NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
+UNSET_DATE = "0001-01-01T00:00:00"
+
+BODY_TYPES = (
+    "application/json",
+    "text/json",
+    "application/xml",
+    "text/xml",
+    "application/x-www-form-urlencoded",
+    "application/json-patch+json",
+    "application/merge-patch+json",
+)
+ANSWER_TYPES = ("application/json", "text/json", "application/xml", "text/xml")
+
+# ChatSessionEntity's 31 properties in SuperOffice's order.
+PROPERTIES = (
+    "ChatSessionId",
+    "TopicId",
+    "User",
+    "Person",
+    "CustomerAlias",
+    "CustomerHost",
+    "CustomerName",
+    "CustomerEmail",
+    "CustomerPhone",
+    "CustomerConsented",
+    "CustomerCompanyName",
+    "Status",
+    "FirstMessage",
+    "LastMessage",
+    "WhenRequested",
+    "WhenStarted",
+    "WhenEnded",
+    "WhenIdle",
+    "WhenFetched",
+    "SessionKey",
+    "InitialQueuePos",
+    "AlertLevel",
+    "Rank",
+    "Flags",
+    "Contact",
+    "Project",
+    "Sale",
+    "Ticket",
+    "TransferTo",
+    "ChatbotIsActive",
+    "Rating",
+)
+STARTUP_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """One `python -m sochat serve --demo` process on a free loopback port, stderr kept in a file."""
+
+    def __init__(self, directory: Path, *extra: str) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.database = directory / "sochat.db"
+        self.stderr_path = directory / "server.stderr"
+        command = [
+            sys.executable,
+            "-m",
+            "sochat",
+            "serve",
+            "--port",
+            str(self.port),
+            "--database",
+            f"sqlite:///{self.database}",
+            "--demo",
+            *extra,
+        ]
+        env = {name: value for name, value in os.environ.items() if not name.startswith("SOCHAT_")}
+        with self.stderr_path.open("wb") as stderr:
+            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=directory)
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            code = self.process.poll()
+            if code is not None:
+                raise AssertionError(f"sochat serve exited with {code} before it was ready:\n{self.stderr()}")
+            try:
+                with httpx.Client(trust_env=False, timeout=1.0) as probe:
+                    response = probe.get(f"{self.base_url}/health/ready")
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code == 200:
+                    return
+                last = f"status {response.status_code}: {response.text[:200]}"
+            time.sleep(0.05)
+        raise AssertionError(f"sochat serve not ready within {STARTUP_TIMEOUT}s ({last}):\n{self.stderr()}")
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it does not stop within 10 s; only this process is signalled."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def client(self, auth: tuple[str, str] | None = TJE0, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, auth=auth, timeout=30.0, trust_env=False, **kwargs)
+
+    def async_client(self, auth: tuple[str, str] | None = TJE0) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=50)
+        return httpx.AsyncClient(base_url=self.base_url, auth=auth, timeout=60.0, trust_env=False, limits=limits)
+
+
+# -- request bodies ------------------------------------------------------------------------------
+
+
+def _xml_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(str(value))
+
+
+def _xml_members(entity: dict[str, Any]) -> str:
+    parts = []
+    for name, value in entity.items():
+        if value is None:
+            parts.append(f'<{name} i:nil="true"/>')
+        elif isinstance(value, dict):
+            parts.append(f"<{name}>{_xml_members(value)}</{name}>")
+        else:
+            parts.append(f"<{name}>{_xml_text(value)}</{name}>")
+    return "".join(parts)
+
+
+def _form_fields(prefix: str, entity: dict[str, Any], out: list[tuple[str, str]]) -> None:
+    for name, value in entity.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            _form_fields(key + ".", value, out)
+        elif isinstance(value, bool):
+            out.append((key, "true" if value else "false"))
+        else:
+            out.append((key, "" if value is None else str(value)))
+
+
+def encode_body(entity: dict[str, Any], content_type: str) -> bytes:
+    """``entity`` (JSON-shaped) as a body of ``content_type``; the patch types patch the named or default entity."""
+    if content_type in ("application/json", "text/json", "application/merge-patch+json"):
+        return json.dumps(entity).encode("utf-8")
+    if content_type in ("application/xml", "text/xml"):
+        text = f'<?xml version="1.0" encoding="utf-8"?><ChatSessionEntity xmlns:i="{XSI}">'
+        return (text + _xml_members(entity) + "</ChatSessionEntity>").encode("utf-8")
+    if content_type == "application/x-www-form-urlencoded":
+        fields: list[tuple[str, str]] = []
+        _form_fields("", entity, fields)
+        return urlencode(fields).encode("ascii")
+    if content_type == "application/json-patch+json":
+        ops: list[dict[str, Any]] = []
+        if entity.get("ChatSessionId"):
+            ops.append({"op": "test", "path": "/ChatSessionId", "value": entity["ChatSessionId"]})
+        ops += [{"op": "replace", "path": f"/{name}", "value": value} for name, value in entity.items()]
+        return json.dumps(ops).encode("utf-8")
+    raise AssertionError(f"no encoder for {content_type}")
+
+
+# -- answers -------------------------------------------------------------------------------------
+
+
+def xml_to_data(element: Any) -> Any:
+    """An answer element as JSON-shaped data: nil -> None, children -> dict, text -> str ('' when empty)."""
+    if element.get(NIL) == "true":
+        return None
+    children = list(element)
+    if not children:
+        return element.text or ""
+    if etree.QName(element).localname == "FieldProperties":
+        return {
+            pair.findtext("Key"): xml_to_data(pair.find("Value"))
+            for pair in children
+            if etree.QName(pair).localname == "FieldPropertyDictionaryKeyValuePair"
+        }
+    if etree.QName(element).localname == "value":
+        return [xml_to_data(item) for item in children]
+    return {etree.QName(child).localname: xml_to_data(child) for child in children}
+
+
+def decode(response: httpx.Response) -> Any:
+    """A JSON or XML answer as data, checked against the Content-Type it carries."""
+    media = response.headers.get("content-type", "").split(";")[0].strip()
+    if media in ("application/xml", "text/xml"):
+        root = etree.fromstring(response.content)
+        return xml_to_data(root)
+    assert media in ("application/json", "text/json"), response.headers.get("content-type")
+    return response.json()
+
+
+def as_text(value: Any) -> Any:
+    """JSON-shaped data with every scalar as the text XML would carry, so JSON and XML answers compare."""
+    if isinstance(value, dict):
+        return {key: as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_text(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return None
+    return str(value)
+
+
+def properties(entity: dict[str, Any]) -> dict[str, Any]:
+    """The 31 properties of an entity answer, as text (carriers without their rights)."""
+    assert list(entity)[:31] == list(PROPERTIES), list(entity)
+    out = {}
+    for name in PROPERTIES:
+        value = as_text(entity[name])
+        if isinstance(value, dict):
+            value = {key: item for key, item in value.items() if key not in ("TableRight", "FieldProperties")}
+        out[name] = value
+    return out
+
+
+def error_message(response: httpx.Response, status: int) -> str:
+    """Assert an error answer with SuperOffice's four members; answer the ErrorMessage."""
+    assert response.status_code == status, (response.status_code, response.text[:500])
+    body = decode(response)
+    assert isinstance(body, dict), body
+    assert set(body) == ERROR_KEYS, body
+    assert body["Error"] in (True, "true"), body
+    message: str = body["ErrorMessage"]
+    assert message
+    return message
+
+
+def rich_entity(marker: str) -> dict[str, Any]:
+    """A create body with all 31 properties set to non-default values; ``marker`` makes it recognisable."""
+    return {
+        "ChatSessionId": 0,
+        "TopicId": 2,
+        "User": {"AssociateId": 1},
+        "Person": {"PersonId": 4711},
+        "CustomerAlias": "jsmith",
+        "CustomerHost": "195.88.54.16",
+        "CustomerName": f"John Smith & Sons <{marker}>",
+        "CustomerEmail": "john.smith@example.com",
+        "CustomerPhone": "+1-555-0123",
+        "CustomerConsented": True,
+        "CustomerCompanyName": "Acme \u00e6\u00f8\u00e5",
+        "Status": "CustomerLast",
+        "FirstMessage": "Hi, I need help with order #42 = 50% off?",
+        "LastMessage": "Ha det bra! \u2713",
+        "WhenRequested": "2024-12-15T09:22:45.1234567+01:00",
+        "WhenStarted": "2024-12-15T09:23:15.0000001+01:00",
+        "WhenEnded": "2024-12-15T09:25:50.9999999Z",
+        "WhenIdle": "2024-12-15T08:25:50.5+00:00",
+        "WhenFetched": "2024-12-15T09:23:10.0850049-05:00",
+        "SessionKey": marker,
+        "InitialQueuePos": 3,
+        "AlertLevel": 2,
+        "Rank": 5,
+        "Flags": "UserIsTyping",
+        "Contact": {"ContactId": 12},
+        "Project": {"ProjectId": 13},
+        "Sale": {"SaleId": 14},
+        "Ticket": {"TicketId": 15},
+        "TransferTo": {"AssociateId": 2},
+        "ChatbotIsActive": True,
+        "Rating": 4,
+    }
+
+
+def other_entity(marker: str) -> dict[str, Any]:
+    """A second body, different in every writable property from rich_entity (used to replace it)."""
+    return {
+        "ChatSessionId": 0,
+        "TopicId": 3,
+        "User": {"AssociateId": 2},
+        "Person": {"PersonId": 99},
+        "CustomerAlias": "ada",
+        "CustomerHost": "10.0.0.1",
+        "CustomerName": f"Ada Lovelace <{marker}>",
+        "CustomerEmail": "ada@example.org",
+        "CustomerPhone": "+44 20 7946 0000",
+        "CustomerConsented": False,
+        "CustomerCompanyName": "Analytical Engines",
+        "Status": "Closed",
+        "FirstMessage": "Hello 'world' \"quoted\"",
+        "LastMessage": "Bye & thanks",
+        "WhenRequested": "2025-01-02T03:04:05.6000000Z",
+        "WhenStarted": "2025-01-02T03:05:00Z",
+        "WhenEnded": "2025-01-02T04:00:00.1234567+00:00",
+        "WhenIdle": "2025-01-02T03:30:00Z",
+        "WhenFetched": "2025-01-02T03:04:30Z",
+        "SessionKey": marker,
+        "InitialQueuePos": 7,
+        "AlertLevel": 1,
+        "Rank": 9,
+        "Flags": "UserIsTyping",
+        "Contact": {"ContactId": 21},
+        "Project": {"ProjectId": 22},
+        "Sale": {"SaleId": 23},
+        "Ticket": {"TicketId": 24},
+        "TransferTo": {"AssociateId": 3},
+        "ChatbotIsActive": False,
+        "Rating": 2,
+    }
+
+
+def list_all(
+    client: httpx.Client, params: dict[str, str], headers: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Every row of GET /api/v1/ChatSession with these parameters, following odata.nextLink to the end."""
+    rows: list[dict[str, Any]] = []
+    response = client.get(REST, params=params, headers=headers)
+    for _ in range(10_000):
+        assert response.status_code == 200, response.text[:500]
+        body = decode(response)
+        rows.extend(body["value"] or [])
+        link = body.get("odata.nextLink")
+        if not link:
+            return rows
+        response = client.get(link, headers=headers)
+    raise AssertionError("odata.nextLink never ended")
+
+
+def count_sessions(client: httpx.Client, filter_text: str | None = None) -> int:
+    """How many sessions the list holds (optionally matching a $filter)."""
+    params = {"$select": "status", "$top": "1000"}
+    if filter_text is not None:
+        params["$filter"] = filter_text
+    return len(list_all(client, params))
+
+
+_STRINGS = (
+    "CustomerAlias",
+    "CustomerHost",
+    "CustomerName",
+    "CustomerEmail",
+    "CustomerPhone",
+    "CustomerCompanyName",
+    "FirstMessage",
+    "LastMessage",
+    "SessionKey",
+)
+_NUMBERS = ("ChatSessionId", "TopicId", "InitialQueuePos", "AlertLevel", "Rank", "Rating")
+_LINKS = ("User", "Person", "Contact", "Project", "Sale", "Ticket", "TransferTo")
+_UNSET_DATES = ("WhenStarted", "WhenEnded", "WhenIdle", "WhenFetched")
+
+
+def instant(text: str) -> datetime:
+    """An ISO date-time (0-7 fractional digits, Z/offset/none = UTC) as an aware datetime, to the microsecond."""
+    match = re.fullmatch(r"([^.Z+]+?)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?", text)
+    assert match is not None, text
+    head, digits, offset = match.groups()
+    offset = "+00:00" if offset in (None, "Z") else offset
+    return datetime.fromisoformat(f"{head}.{(digits or '0')[:6].ljust(6, '0')}{offset}")
+
+
+def check_default_entity(entity: dict[str, Any], *, xml: bool, since: datetime) -> None:
+    """docs/api.md's default entity: zeros, "" strings, no links, unset dates except WhenRequested = now."""
+    values = properties(entity)
+    for name in _NUMBERS:
+        assert values[name] == "0", name
+    for name in _STRINGS:
+        assert values[name] == "", name
+    for name in _LINKS:
+        assert values[name] is None, name
+    for name in _UNSET_DATES:
+        assert values[name] == UNSET_DATE, name
+    assert values["CustomerConsented"] == values["ChatbotIsActive"] == "false"
+    assert values["Status"] == "Invalid"
+    # Flags 0 is "CustomerIsTyping" in JSON and the empty list in XML (docs/formats.md).
+    assert values["Flags"] == ("" if xml else "CustomerIsTyping")
+    requested = instant(values["WhenRequested"])
+    assert since - timedelta(seconds=5) <= requested <= datetime.now(UTC) + timedelta(seconds=5), requested

@@ -1,0 +1,188 @@
+"""Issue 9, the OpenAPI document on a real server: it validates, covers every route, renders at /api/docs, and
+schemathesis finds no answer that breaks it."""
+
+from __future__ import annotations
+
+import time
+from html import escape
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from lifecycle_support import BODY_TYPES, REST, TJE0
+from openapi_spec_validator import validate
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from sochat.http.openapi import document, undocumented
+from sochat.http.routes import ROUTES
+
+pytestmark = pytest.mark.e2e
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+EXAMPLES = 40  # per operation and variant; the whole run stays well under a minute
+ENTITY_ANSWERS = {"application/json", "text/json", "application/xml", "text/xml"}
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+@pytest.fixture(scope="module")
+def served(live) -> dict[str, Any]:
+    """GET /api/openapi.json from the live server, without credentials."""
+    with live.client(None) as anonymous:
+        response = anonymous.get("/api/openapi.json")
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"].startswith("application/json")
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+def test_openapi_document_validates(served):
+    """The served document is valid OpenAPI (openapi-spec-validator) and is the one the code generates."""
+    validate(served)
+    assert served["openapi"].startswith("3.")
+    assert served == document()
+
+
+def test_every_route_and_method_is_documented(served):
+    """undocumented() of every (path, method) in the route table is empty, and the document has no extra path."""
+    pairs = [(route.path, method) for route in ROUTES for method in route.methods]
+    assert undocumented(pairs) == []
+    documented = {
+        (path, method.upper()) for path, item in served["paths"].items() for method in item if method in HTTP_METHODS
+    }
+    assert documented == set(pairs)
+
+
+ENTITY_WRITES = [
+    ("/api/v1/Agents/Chat/SaveChatSessionEntity", "post"),
+    ("/api/v1/ChatSession/{id}", "put"),
+    ("/api/v1/ChatSession/{id}", "patch"),
+    ("/api/v1/ChatSession", "post"),
+]
+
+
+@pytest.mark.parametrize(("path", "method"), ENTITY_WRITES)
+def test_writes_document_body_types_conditions_and_errors(served, path, method):
+    """Each write documents all seven body types, JSON and XML answers, If-Match, and the error body."""
+    operation = served["paths"][path][method]
+    assert set(operation["requestBody"]["content"]) == set(BODY_TYPES)
+    assert set(operation["responses"]["200"]["content"]) >= ENTITY_ANSWERS
+    names = {parameter["name"] for parameter in operation.get("parameters", [])}
+    assert {"If-Match", "If-Unmodified-Since"} <= names
+    if path.endswith(("SaveChatSessionEntity", "ChatSession")):
+        assert "Idempotency-Key" in names
+    for code in ("400", "401", "403", "412", "415"):
+        content = operation["responses"][code]["content"]
+        assert set(content) >= ENTITY_ANSWERS, code
+        assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def test_rest_resource_documents_its_status_codes(served):
+    """GET/PUT/PATCH/DELETE /{id} document 404; PATCH documents 409; GET documents 304; the list its OData body."""
+    item = served["paths"]["/api/v1/ChatSession/{id}"]
+    for method in ("get", "put", "patch", "delete"):
+        assert "404" in item[method]["responses"], method
+    assert "409" in item["patch"]["responses"]
+    assert "304" in item["get"]["responses"]
+    assert "412" in item["delete"]["responses"]
+    listing = served["paths"]["/api/v1/ChatSession"]["get"]
+    names = {parameter["name"] for parameter in listing["parameters"]}
+    assert {"$select", "$filter", "$orderBy", "$top", "$skip", "$skiptoken", "$format"} <= names
+    schema = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/ODataSlimResponse"}
+
+
+def test_docs_page_mentions_every_path(served, live):
+    """/api/docs answers an HTML page, without credentials, naming every documented path and its methods."""
+    with live.client(None) as anonymous:
+        response = anonymous.get("/api/docs")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert page.lstrip().lower().startswith("<!doctype html")
+    for path in served["paths"]:
+        assert f"<code>{escape(path)}</code>" in page, path
+    count = sum(1 for item in served["paths"].values() for method in item if method in HTTP_METHODS)
+    assert sum(page.count(f"<code>{method.upper()}</code>") for method in HTTP_METHODS) == count
+
+
+# -- schemathesis --------------------------------------------------------------------------------
+
+
+def _stored_ids(http, count: int) -> list[int]:
+    ids = []
+    for number in range(count):
+        response = http.post(REST, json={"CustomerName": f"fuzz target {number}", "Status": "InQueue"})
+        assert response.status_code == 200, response.text[:500]
+        ids.append(response.json()["ChatSessionId"])
+    return ids
+
+
+def test_schemathesis_finds_no_failing_check(live, http):
+    """schemathesis, from the live /api/openapi.json with tje0's Basic auth, finds no failing check on any route."""
+    schema = schemathesis.openapi.from_url(f"{live.base_url}/api/openapi.json", timeout=10)
+    session = requests.Session()
+    session.auth = TJE0
+    targets = _stored_ids(http, 5)
+    doomed = _stored_ids(http, EXAMPLES)
+    failures: dict[tuple[str, str], str] = {}
+    calls: dict[str, int] = {}
+    started = time.monotonic()
+
+    def explore(label: str, strategy: st.SearchStrategy[Any]) -> None:
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=strategy)
+        def run(case: Any) -> None:
+            calls[label] = calls.get(label, 0) + 1
+            try:
+                case.call_and_validate(base_url=live.base_url, session=session, checks=CHECKS, timeout=10)
+            except (Failure, FailureGroup) as exc:
+                found = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
+                for failure in found:
+                    key = (label, failure.title)
+                    failures.setdefault(key, f"{failure}\nReproduce: {case.as_curl_command()}")
+
+        run()
+
+    operations = [result.ok() for result in schema.get_all_operations()]
+    for operation in operations:
+        explore(operation.label, operation.as_strategy())
+        # The same operation on stored sessions, so that 200 answers of the entity routes are checked too.
+        if "{id}" in operation.path:
+            pool = doomed if operation.method.upper() == "DELETE" else targets
+            strategy = st.sampled_from(pool).flatmap(lambda i, op=operation: op.as_strategy(path_parameters={"id": i}))
+            explore(f"{operation.label} (stored id)", strategy)
+        elif operation.path.endswith("GetChatSessionEntity") and operation.method.upper() == "POST":
+            strategy = st.sampled_from(targets).flatmap(
+                lambda i, op=operation: op.as_strategy(query={"chatSessionEntityId": i})
+            )
+            explore(f"{operation.label} (stored id)", strategy)
+
+    elapsed = time.monotonic() - started
+    labels = {operation.label for operation in operations}
+    assert {f"{method} {path}" for path, method in [(REST, "GET"), (REST, "POST")]} <= labels
+    assert len(labels) >= len(ROUTES), sorted(labels)
+    assert sum(calls.values()) >= len(operations) * 5, calls
+    report = "\n\n".join(f"[{label}] {title}\n{detail}" for (label, title), detail in sorted(failures.items()))
+    assert not failures, f"schemathesis found {len(failures)} problem(s) in {elapsed:.0f}s:\n\n{report}"
