@@ -70,6 +70,10 @@ class Conflict(SochatError):
     error_type = "SoConflictException"
 
 
+class ImportConflict(Conflict):
+    """An import would break a uniqueness rule (e.g. a user name taken by another associate)."""
+
+
 class PreconditionFailed(SochatError):
     status = 412
     error_type = "SoPreconditionFailedException"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from sochat.domain.chat_session import ChatSession
@@ -22,6 +22,7 @@ from sochat.store.protocol import (
     TokenRecord,
     UserRecord,
 )
+from sochat.transfer.records import Row
 
 Observer = Callable[[str, float], None]
 T = TypeVar("T")
@@ -137,6 +138,12 @@ class InstrumentedStore:
 
     def list_applications(self) -> list[AppRecord]:
         return self.inner.list_applications()
+
+    def import_records(self, rows: Iterable[Row]) -> dict[str, int]:
+        return self.inner.import_records(rows)
+
+    def export_records(self, kind: str) -> Iterator[Row]:
+        return self.inner.export_records(kind)
 
     async def _timed(self, operation: str, call: Awaitable[T]) -> T:
         started = time.perf_counter()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
+from sochat.transfer.records import Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,19 @@ class Store(Protocol):
     def add_application(self, name: str, token_hash: str, owner_id: int | None) -> int: ...
 
     def list_applications(self) -> list[AppRecord]: ...
+
+    # -- bulk transfer (sochat import / export) -----------------------------------------------------
+
+    def import_records(self, rows: Iterable[Row]) -> dict[str, int]:
+        """Upsert every row by id in ONE transaction (all or nothing); answer counts per kind.
+
+        Rows with id 0 are inserted with a fresh id. Ids given explicitly are never handed out again.
+        """
+        ...
+
+    def export_records(self, kind: str) -> Iterator[Row]:
+        """Every stored record of a kind (see sochat.transfer.records.KINDS), in id order, streamed."""
+        ...
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

@@ -19,7 +19,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,7 +28,7 @@ from sochat.domain import datetimes
 from sochat.domain.carriers import ASSOCIATE
 from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import USER_TYPE
-from sochat.domain.errors import Conflict, Forbidden, PreconditionFailed, Unavailable
+from sochat.domain.errors import Conflict, Forbidden, ImportConflict, PreconditionFailed, Unavailable
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
 from sochat.store import migrations
@@ -46,6 +46,7 @@ from sochat.store.protocol import (
     UserRecord,
 )
 from sochat.store.sql_query import SQLITE, compile_list
+from sochat.transfer.records import AssociateRow, ReferenceRow, Row, TopicRow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -351,6 +352,30 @@ class SqliteStore:
         )
         return [AppRecord(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
+    # -- bulk transfer ----------------------------------------------------------------------------
+
+    def import_records(self, rows: Iterable[Row]) -> dict[str, int]:
+        now = datetimes.from_datetime(datetime.now(UTC))
+
+        def job(conn: sqlite3.Connection) -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for row in rows:
+                kind = _import_one(conn, row, now)
+                counts[kind] = counts.get(kind, 0) + 1
+            return counts
+
+        try:
+            return self._write_now(job)
+        except sqlite3.IntegrityError as exc:
+            raise ImportConflict(f"the import breaks a uniqueness rule ({exc}); nothing was loaded") from None
+
+    def export_records(self, kind: str) -> Iterator[Row]:
+        conn = self._connect()
+        try:
+            yield from _export(conn, kind)
+        finally:
+            conn.close()
+
     async def ping(self) -> None:
         await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
 
@@ -429,6 +454,96 @@ def _to_column(name: str, value: object) -> object:
 def _read_session(conn: sqlite3.Connection, session_id: int) -> StoredChatSession | None:
     row = conn.execute(_SELECT_SESSION, (session_id,)).fetchone()
     return None if row is None else _stored_from_row(row)
+
+
+_UPSERT_SESSION = (
+    f"INSERT INTO chat_session (chat_session_id, {', '.join(_DATA_COLUMNS)}, updated_ticks)"
+    f" VALUES (?, {', '.join('?' * len(_DATA_COLUMNS))}, ?) ON CONFLICT (chat_session_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _DATA_COLUMNS)
+    + ", updated_ticks = excluded.updated_ticks, row_version = chat_session.row_version + 1"
+)
+_ASSOCIATE_COLUMNS = (
+    "name",
+    "user_name",
+    "full_name",
+    "formal_name",
+    "person_id",
+    "rank",
+    "tooltip",
+    "user_type",
+    "group_idx",
+    "deleted",
+    "ej_user_id",
+    "role",
+)
+
+
+def _import_one(conn: sqlite3.Connection, row: Row, now: int) -> str:
+    if isinstance(row, ChatSession):
+        values = [_to_column(name, getattr(row, name)) for name in _DATA_COLUMNS]
+        if row.chat_session_id > 0:
+            conn.execute(_UPSERT_SESSION, [row.chat_session_id, *values, now])
+        else:
+            conn.execute(_INSERT_SESSION, [*values, now])
+        return "ChatSession"
+    if isinstance(row, AssociateRow):
+        values = [
+            row.name or row.user_name,
+            row.user_name,
+            row.full_name,
+            row.formal_name,
+            row.person_id,
+            row.rank,
+            row.tooltip,
+            row.user_type,
+            row.group_idx,
+            int(row.deleted),
+            row.ej_user_id,
+            row.role.value,
+        ]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _ASSOCIATE_COLUMNS)
+        conn.execute(
+            f"INSERT INTO associate (associate_id, {', '.join(_ASSOCIATE_COLUMNS)}, password_hash)"
+            f" VALUES (?, {', '.join('?' * len(_ASSOCIATE_COLUMNS))}, ?) ON CONFLICT (associate_id) DO UPDATE SET"
+            f" {updates}, password_hash = COALESCE(excluded.password_hash, associate.password_hash)",
+            [row.associate_id or None, *values, row.password_hash],
+        )
+        return "Associate"
+    if isinstance(row, TopicRow):
+        conn.execute(
+            "INSERT INTO chat_topic (chat_topic_id, name, description, welcome_message) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (chat_topic_id) DO UPDATE SET name = excluded.name, description = excluded.description,"
+            " welcome_message = excluded.welcome_message",
+            (row.chat_topic_id or None, row.name, row.description, row.welcome_message),
+        )
+        return "ChatTopic"
+    conn.execute(
+        "INSERT INTO reference_record (carrier, id, data) VALUES (?, ?, ?)"
+        " ON CONFLICT (carrier, id) DO UPDATE SET data = excluded.data",
+        (row.carrier, row.id, json.dumps(row.data, ensure_ascii=False)),
+    )
+    return row.carrier
+
+
+def _export(conn: sqlite3.Connection, kind: str) -> Iterator[Row]:
+    if kind == "ChatSession":
+        for row in conn.execute(f"SELECT {_SESSION_COLUMNS} FROM chat_session ORDER BY chat_session_id"):
+            yield _stored_from_row(row).session
+    elif kind == "Associate":
+        query = (
+            f"SELECT associate_id, {', '.join(_ASSOCIATE_COLUMNS)}, password_hash FROM associate ORDER BY associate_id"
+        )
+        for r in conn.execute(query):
+            yield AssociateRow(
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), r[11], Role(r[12]), r[13]
+            )
+    elif kind == "ChatTopic":
+        query = "SELECT chat_topic_id, name, description, welcome_message FROM chat_topic ORDER BY chat_topic_id"
+        for r in conn.execute(query):
+            yield TopicRow(r[0], r[1], r[2], r[3])
+    else:
+        for r in conn.execute("SELECT id, data FROM reference_record WHERE carrier = ? ORDER BY id", (kind,)):
+            yield ReferenceRow(kind, r[0], json.loads(r[1]))
 
 
 def _stored_from_row(row: tuple[Any, ...]) -> StoredChatSession:
