@@ -72,7 +72,7 @@ class SochatApp:
             if self.settings.demo:
                 from sochat.demo import load_demo
 
-                load_demo(self._store)
+                load_demo(self._store, sessions=True)
         self._chat = ChatAgent(self._store, strict=self.settings.strict)
         self._auth = Authenticator(self._store, self._cache, self.settings)
 
