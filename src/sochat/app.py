@@ -63,7 +63,11 @@ class SochatApp:
     def startup(self) -> None:
         if self._store is None:
             self._store = InstrumentedStore(
-                open_store(self.settings.database_url, sqlite_synchronous=self.settings.sqlite_synchronous),
+                open_store(
+                    self.settings.database_url,
+                    sqlite_synchronous=self.settings.sqlite_synchronous,
+                    pool_size=self.settings.db_pool_size,
+                ),
                 self.observability.database_time,
             )
             applied = self._store.migrate()

@@ -310,9 +310,12 @@ def user_add(name: str, password: str, role: str, full_name: str, database_url: 
         store.migrate()
         if any(u.user_name.lower() == name.lower() for u in store.list_users()):
             raise click.ClickException(f"user {name!r} exists already; use `sochat user passwd` to change it")
-        associate_id = store.add_associate(
-            NewAssociate(name, Role(role), hash_password(password), full_name=full_name, formal_name=full_name)
-        )
+        try:
+            associate_id = store.add_associate(
+                NewAssociate(name, Role(role), hash_password(password), full_name=full_name, formal_name=full_name)
+            )
+        except SochatError as exc:  # added by someone else since the check above
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"added user {name} (AssociateId {associate_id}, role {role})")
 
 
@@ -435,7 +438,10 @@ def app_add(name: str, owner: str | None, database_url: str) -> None:
         if any(a.name.lower() == name.lower() for a in store.list_applications()):
             raise click.ClickException(f"an application named {name!r} exists already")
         value = new_secret()
-        app_id = store.add_application(name, token_hash(value), owner_id)
+        try:
+            app_id = store.add_application(name, token_hash(value), owner_id)
+        except SochatError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"registered application {name} (id {app_id}); its SO-AppToken (and OAuth client_secret) is:")
     click.echo(value)
 

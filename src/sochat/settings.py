@@ -18,6 +18,7 @@ class Settings:
     base_timezone: str = "UTC"
     log_level: str = "info"
     sqlite_synchronous: str = "FULL"
+    db_pool_size: int = 10  # PostgreSQL connections per process for requests
     credential_cache_size: int = 10_000
     idempotency_ttl_seconds: int = 24 * 3600
     default_language: str | None = None  # used when Accept-Language/SO-Language name only unknown languages

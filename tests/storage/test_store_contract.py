@@ -551,9 +551,9 @@ async def test_user_names_fold_ascii_letters_only(store: Store) -> None:
 
 
 async def test_user_name_is_unique_ignoring_case(store: Store, backend: Backend) -> None:
-    """A second associate whose user name differs only in ASCII case is refused."""
+    """A second associate whose user name differs only in ASCII case is refused with a Conflict."""
     store.add_associate(NewAssociate("agent1", Role.AGENT, None))
-    with pytest.raises(backend.integrity_error):
+    with pytest.raises(Conflict, match="exists already"):
         store.add_associate(NewAssociate("AGENT1", Role.AGENT, None))
     assert len(store.list_users()) == 1
 
@@ -639,7 +639,7 @@ async def test_applications_are_found_by_token_hash(store: Store, backend: Backe
         AppRecord(first, "Crm Sync", owner, False),
         AppRecord(second, "bot", None, False),
     ]
-    with pytest.raises(backend.integrity_error):
+    with pytest.raises(Conflict, match="exists already"):
         store.add_application("CRM SYNC", "h4", None)
 
 

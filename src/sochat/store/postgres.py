@@ -525,7 +525,10 @@ class PostgresStore:
             assert row is not None
             return int(row[0])
 
-        return self._admin_run(job)
+        try:
+            return self._admin_run(job)
+        except psycopg.IntegrityError:
+            raise Conflict(f"a user named {associate.user_name!r} exists already") from None
 
     def set_password(self, user_name: str, password_hash: str) -> bool:
         def job(conn: Connection) -> bool:
@@ -565,7 +568,10 @@ class PostgresStore:
             assert row is not None
             return int(row[0])
 
-        return self._admin_run(job)
+        try:
+            return self._admin_run(job)
+        except psycopg.IntegrityError:
+            raise Conflict(f"an application named {name!r} exists already") from None
 
     def list_applications(self) -> list[AppRecord]:
         def job(conn: Connection) -> list[AppRecord]:

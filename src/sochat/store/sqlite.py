@@ -17,8 +17,10 @@ import functools
 import json
 import logging
 import queue
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,7 +97,8 @@ class SqliteStore:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
         conn.execute("PRAGMA busy_timeout = 10000")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = _switch_to_wal(conn)
         if mode.lower() != "wal":
             raise RuntimeError(f"could not switch {self.path} to WAL mode (got {mode})")
         conn.execute(f"PRAGMA synchronous = {self._synchronous}")
@@ -344,7 +347,10 @@ class SqliteStore:
             )
             return cursor.lastrowid or 0
 
-        return self._write_now(job)
+        try:
+            return self._write_now(job)
+        except sqlite3.IntegrityError:
+            raise Conflict(f"an application named {name!r} exists already") from None
 
     def list_applications(self) -> list[AppRecord]:
         rows = (
@@ -402,7 +408,10 @@ class SqliteStore:
             )
             return cursor.lastrowid or 0
 
-        return self._write_now(job)
+        try:
+            return self._write_now(job)
+        except sqlite3.IntegrityError:
+            raise Conflict(f"a user named {associate.user_name!r} exists already") from None
 
     def set_password(self, user_name: str, password_hash: str) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
@@ -443,6 +452,19 @@ class SqliteStore:
 
 
 # -- row mapping ---------------------------------------------------------------------------------------
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> str:
+    """PRAGMA journal_mode=WAL, retried: on a brand-new file, processes starting together (serve --workers)
+    can find it locked for a moment, and busy_timeout does not cover this pragma."""
+    for attempt in range(50):
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.05 + random.random() * 0.05)
+    raise AssertionError("unreachable")
 
 
 def _to_column(name: str, value: object) -> object:
