@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sochat.domain.errors import MethodNotAllowed, OAuthError, SochatError
+from sochat.domain.errors import MethodNotAllowed, OAuthError, SochatError, Unavailable
 from sochat.http.formats import encode_answer
 from sochat.http.messages import Response
+
+# How long a client should wait before retrying after a 503 (the database is restarting or full).
+RETRY_AFTER_SECONDS = "2"
 
 # The XML root of an error answer (SuperOffice does not document one; the members match the JSON body).
 ERROR_ROOT = "ErrorInfo"
@@ -18,6 +21,8 @@ def error_response(exc: SochatError, media_type: str = "application/json") -> Re
     headers: list[tuple[str, str]] = []
     if isinstance(exc, MethodNotAllowed):
         headers.append(("allow", ", ".join(exc.allow)))
+    if isinstance(exc, Unavailable):
+        headers.append(("retry-after", RETRY_AFTER_SECONDS))
     members = error_body(exc.error_type, exc.message, exc.source)
     if isinstance(exc, OAuthError):
         # OAuth clients read RFC 6749's members; SuperOffice clients read ours. Both are present.
