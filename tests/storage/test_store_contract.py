@@ -660,14 +660,17 @@ async def test_auth_failures_count_lock_and_expire(store: Store) -> None:
 
 
 async def test_clearing_auth_failures_keeps_locked_keys(store: Store) -> None:
-    """Clearing forgets the failures of unlocked keys and keeps a locked key's."""
+    """Clearing forgets the failures of unlocked keys and keeps a locked key's until its lock is over."""
     now = now_ticks()
     await store.note_auth_failure(["locked"], now, 1_000, 1, 5_000)
     await store.note_auth_failure(["counting"], now, 1_000, 3, 5_000)
-    await store.clear_auth_failures(["locked", "counting"])
+    await store.clear_auth_failures(["locked", "counting"], now)
     assert await store.auth_failures(["counting"], now, 1_000) == 0
     assert await store.auth_failures(["locked"], now, 1_000) == 1
     assert await store.auth_locked_until(["locked"]) == now + 5_000
+    # Once the lock is over, a successful sign-in forgets that key's failures too.
+    await store.clear_auth_failures(["locked"], now + 5_000)
+    assert await store.auth_failures(["locked"], now, 1_000) == 0
 
 
 async def test_concurrent_auth_failures_are_each_counted(store: Store) -> None:

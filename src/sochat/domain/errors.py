@@ -98,6 +98,7 @@ class OAuthError(SochatError):
         super().__init__(message, source="OAuth")
         self.status = status
         self.code = code
+        self.challenge: str | None = None  # WWW-Authenticate, when the client authenticated with a header
 
 
 class Unavailable(SochatError):

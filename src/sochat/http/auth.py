@@ -82,7 +82,7 @@ class Lockout:
             await asyncio.sleep(min(failures - self._slow_after, 5))
 
     async def succeeded(self, keys: list[str]) -> None:
-        await self._store.clear_auth_failures(keys)
+        await self._store.clear_auth_failures(keys, now_ticks())
 
 
 class Authenticator:

@@ -28,6 +28,8 @@ def error_response(exc: SochatError, media_type: str = "application/json") -> Re
         # OAuth clients read RFC 6749's members; SuperOffice clients read ours. Both are present.
         members = {"error": exc.code, "error_description": exc.message, **members}
         headers.append(("cache-control", "no-store"))
+        if exc.challenge is not None:
+            headers.append(("www-authenticate", exc.challenge))
     body = encode_answer(media_type, ERROR_ROOT, members)
     return Response(exc.status, body, f"{media_type}; charset=utf-8", headers)
 

@@ -73,6 +73,9 @@ class OidcVerifier:
             )
         except jwt.PyJWTError as exc:
             raise JwtRejected(str(exc)) from None
+        except (TypeError, ValueError) as exc:
+            # The header's algorithm does not fit the key its kid names (RS256 with an EC key, ...).
+            raise JwtRejected(f"algorithm {algorithm} does not fit key {kid!r}: {exc}") from None
         user = claims.get(self.settings.user_claim)
         if not isinstance(user, str) or not user:
             raise JwtRejected(f"claim {self.settings.user_claim!r} is missing")

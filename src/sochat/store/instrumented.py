@@ -130,8 +130,8 @@ class InstrumentedStore:
     async def auth_failures(self, keys: list[str], now_ticks: int, window_ticks: int) -> int:
         return await self._timed("auth_failures", self.inner.auth_failures(keys, now_ticks, window_ticks))
 
-    async def clear_auth_failures(self, keys: list[str]) -> None:
-        await self._timed("clear_auth_failures", self.inner.clear_auth_failures(keys))
+    async def clear_auth_failures(self, keys: list[str], now_ticks: int) -> None:
+        await self._timed("clear_auth_failures", self.inner.clear_auth_failures(keys, now_ticks))
 
     def add_application(self, name: str, token_hash: str, owner_id: int | None) -> int:
         return self.inner.add_application(name, token_hash, owner_id)

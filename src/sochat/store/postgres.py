@@ -463,9 +463,9 @@ class PostgresStore:
 
         return await self._run(job, _CANNOT_READ)
 
-    async def clear_auth_failures(self, keys: list[str]) -> None:
+    async def clear_auth_failures(self, keys: list[str], now_ticks: int) -> None:
         async def job(conn: AsyncConn) -> None:
-            await conn.execute("DELETE FROM auth_failure WHERE key = ANY(%s) AND locked_until = 0", (keys,))
+            await conn.execute("DELETE FROM auth_failure WHERE key = ANY(%s) AND locked_until <= %s", (keys, now_ticks))
 
         await self._run(job, _CANNOT_WRITE)
 

@@ -331,11 +331,11 @@ class SqliteStore:
             )
         )
 
-    async def clear_auth_failures(self, keys: list[str]) -> None:
+    async def clear_auth_failures(self, keys: list[str], now_ticks: int) -> None:
         marks = ", ".join("?" * len(keys))
 
         def job(conn: sqlite3.Connection) -> None:
-            conn.execute(f"DELETE FROM auth_failure WHERE key IN ({marks}) AND locked_until = 0", keys)
+            conn.execute(f"DELETE FROM auth_failure WHERE key IN ({marks}) AND locked_until <= ?", [*keys, now_ticks])
 
         await self._write(job)
 

@@ -3,8 +3,10 @@ endpoint for opaque Bearer access tokens."""
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from sochat.domain import datetimes
 from sochat.domain.errors import Forbidden, InvalidInput, OAuthError, Unauthorized
@@ -108,12 +110,26 @@ async def oauth_token(ctx: Context) -> Response:
 
 
 async def _client(ctx: Context, data: dict[str, Any]) -> tuple[int, int]:
+    """The client's id and secret from the body or, as RFC 6749 section 2.3.1 prefers, HTTP Basic."""
     client_id, secret = _member(data, "client_id"), _member(data, "client_secret")
+    used_header = False
+    authorization = ctx.request.headers.get("authorization", "")
+    if (not client_id or not secret) and authorization[:6].lower() == "basic ":
+        try:
+            decoded = b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            decoded = ""
+        header_id, sep, header_secret = decoded.partition(":")
+        if sep:
+            client_id, secret, used_header = unquote_plus(header_id), unquote_plus(header_secret), True
     if not client_id or not secret:
         raise OAuthError(401, "invalid_client", "The client_credentials grant needs client_id and client_secret")
     app = await ctx.store.find_application(token_hash(secret))
     if app is None or app.revoked or app.name.lower() != client_id.lower() or app.owner_id is None:
-        raise OAuthError(401, "invalid_client", "Unknown client, wrong secret, or an application without an owner")
+        error = OAuthError(401, "invalid_client", "Unknown client, wrong secret, or an application without an owner")
+        if used_header:
+            error.challenge = 'Basic realm="sochat"'
+        raise error
     owner = await ctx.store.find_user_by_id(app.owner_id)
     if owner is None:
         raise OAuthError(401, "invalid_client", "The application's owner can no longer sign in")

@@ -1,0 +1,217 @@
+"""401 answers: one challenge per enabled scheme, one body whatever the cause; failed logins are slowed, then
+locked, and the lock lifts; lockout_after=0 switches it off."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from auth_support import (
+    LOGIN,
+    MINUTE_TICKS,
+    OTHER_REMOTE,
+    TJE0,
+    TOKEN,
+    assert_refused,
+    basic,
+)
+
+pytestmark = pytest.mark.anyio
+
+NO_SLOWING = 1000  # lockout_slow_after high enough that no answer is delayed
+
+
+def challenges(response) -> list[str]:
+    return [value.split()[0].lower() for value in response.headers.get_list("www-authenticate")]
+
+
+@pytest.mark.parametrize(
+    ("schemes", "expected"),
+    [
+        ("basic,soticket,bearer,cookie", ["basic", "soticket", "bearer"]),
+        ("basic", ["basic"]),
+        ("soticket,cookie", ["soticket"]),
+        ("bearer, soticket", ["soticket", "bearer"]),
+        ("cookie", []),
+    ],
+)
+async def test_401_carries_one_challenge_per_enabled_scheme(auth_factory, anyio_backend, schemes, expected):
+    """A 401 has exactly one WWW-Authenticate header for each enabled scheme that has a challenge."""
+    async with auth_factory(auth_schemes=schemes) as auth:
+        response = await auth.save({})
+        assert response.status_code == 401, response.text
+        assert sorted(challenges(response)) == sorted(expected)
+
+
+async def test_basic_challenge_names_realm_and_charset(auth):
+    """The Basic challenge names the realm and UTF-8 (RFC 7617), so clients send non-ASCII passwords as UTF-8."""
+    response = await auth.save({})
+    basic_challenge = next(v for v in response.headers.get_list("www-authenticate") if v.lower().startswith("basic"))
+    assert 'realm="' in basic_challenge
+    assert 'charset="UTF-8"' in basic_challenge
+
+
+async def test_wrong_password_and_unknown_user_answer_byte_identically(auth):
+    """Basic and the login call answer a wrong password and an unknown user with the same bytes and headers."""
+    wrong = await auth.save({"Authorization": basic("tje0", "wrong")})
+    unknown = await auth.save({"Authorization": basic("no-such-user", "wrong")})
+    assert wrong.content == unknown.content
+    assert challenges(wrong) == challenges(unknown)
+    assert_refused(wrong)
+    login_wrong = await auth.client.post(LOGIN, json={"Username": "tje0", "Password": "wrong"})
+    login_unknown = await auth.client.post(LOGIN, json={"Username": "no-such-user", "Password": "wrong"})
+    assert login_wrong.status_code == login_unknown.status_code == 401
+    assert login_wrong.content == login_unknown.content
+    assert login_wrong.content == wrong.content
+
+
+async def test_answers_slow_down_after_lockout_slow_after_failures(auth_factory, anyio_backend):
+    """With lockout_slow_after=1 the first failure answers at once and the second takes about a second."""
+    async with auth_factory(lockout_slow_after=1, lockout_after=50) as auth:
+        started = time.monotonic()
+        assert_refused(await auth.save({"Authorization": basic("tje0", "wrong-1")}))
+        first = time.monotonic() - started
+        started = time.monotonic()
+        assert_refused(await auth.save({"Authorization": basic("tje0", "wrong-2")}))
+        second = time.monotonic() - started
+        assert first < 0.7, f"the first failure took {first:.2f}s"
+        assert 0.9 <= second < 3.0, f"the second failure took {second:.2f}s"
+        assert second - first > 0.6
+
+
+async def lock_tje0(auth, failures: int) -> bytes:
+    """Fail Basic for tje0 ``failures`` times; answers the body of the last refusal."""
+    body = b""
+    for attempt in range(failures):
+        response = await auth.save({"Authorization": basic("tje0", f"wrong-{attempt}")})
+        assert_refused(response)
+        body = response.content
+    return body
+
+
+async def test_right_password_is_refused_once_locked_exactly_like_a_wrong_one(auth_factory, anyio_backend):
+    """After lockout_after failures the right password answers the same 401 bytes as a wrong one; nothing saved."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        wrong_body = await lock_tje0(auth, 3)
+        locked = await auth.save({"Authorization": basic(*TJE0)})
+        assert_refused(locked)
+        assert locked.content == wrong_body
+        login = await auth.client.post(LOGIN, json={"Username": "tje0", "Password": "Tje0"})
+        assert_refused(login)
+        assert login.content == wrong_body
+        grant = await auth.client.post(TOKEN, data={"grant_type": "password", "username": "tje0", "password": "Tje0"})
+        assert grant.status_code == 400 and grant.json()["error"] == "invalid_grant", grant.text
+        assert auth.count_sessions() == 0
+
+
+async def test_not_locked_one_failure_before_the_limit(auth_factory, anyio_backend):
+    """lockout_after - 1 failures still let the right password in (and it resets the count)."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        await lock_tje0(auth, 2)
+        assert (await auth.save({"Authorization": basic(*TJE0)})).status_code == 200
+        await lock_tje0(auth, 2)
+        assert (await auth.save({"Authorization": basic(*TJE0)})).status_code == 200
+
+
+async def test_lock_of_a_cached_password_still_refuses(auth_factory, anyio_backend):
+    """A password verified (and cached) before the lock is refused while the lock lasts."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        assert (await auth.save({"Authorization": basic(*TJE0)})).status_code == 200
+        await lock_tje0(auth, 3)
+        assert_refused(await auth.save({"Authorization": basic(*TJE0)}))
+        assert auth.count_sessions() == 1
+
+
+async def test_user_lock_holds_from_every_address_and_spares_other_users(auth_factory, anyio_backend):
+    """A user locked by failures from one address is refused from another; other users still sign in."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        await lock_tje0(auth, 3)
+        async with auth.client_at(OTHER_REMOTE) as other:
+            assert_refused(await auth.save({"Authorization": basic(*TJE0)}, client=other))
+            assert (await auth.save({"Authorization": basic("agent1", "Agent1")}, client=other)).status_code == 200
+
+
+async def test_address_lock_refuses_every_user_from_that_address_only(auth_factory, anyio_backend):
+    """Failures for many user names from one remote address lock that address, not others."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        for name in ("ghost-1", "ghost-2", "ghost-3"):
+            assert_refused(await auth.save({"Authorization": basic(name, "x")}))
+        assert_refused(await auth.save({"Authorization": basic(*TJE0)}))
+        async with auth.client_at(OTHER_REMOTE) as other:
+            assert (await auth.save({"Authorization": basic(*TJE0)}, client=other)).status_code == 200
+
+
+async def test_loopback_clients_are_locked_by_user_only(auth_factory, anyio_backend):
+    """From 127.0.0.1, failures for several user names do not lock the address for other users."""
+    settings = {"lockout_slow_after": NO_SLOWING, "lockout_after": 3}
+    async with auth_factory(**settings) as auth, auth.client_at("127.0.0.1") as local:
+        for name in ("ghost-1", "ghost-2", "ghost-3", "ghost-4"):
+            assert_refused(await auth.save({"Authorization": basic(name, "x")}, client=local))
+        assert (await auth.save({"Authorization": basic(*TJE0)}, client=local)).status_code == 200
+        for attempt in range(3):
+            assert_refused(await auth.save({"Authorization": basic("tje0", f"wrong-{attempt}")}, client=local))
+        assert_refused(await auth.save({"Authorization": basic(*TJE0)}, client=local))
+
+
+async def test_login_call_and_password_grant_failures_count_toward_the_lock(auth_factory, anyio_backend):
+    """Failures through the login call and the password grant lock the user for Basic too."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        assert_refused(await auth.client.post(LOGIN, json={"Username": "tje0", "Password": "a"}))
+        grant = await auth.client.post(TOKEN, data={"grant_type": "password", "username": "tje0", "password": "b"})
+        assert grant.status_code == 400
+        assert_refused(await auth.save({"Authorization": basic("tje0", "c")}))
+        assert_refused(await auth.save({"Authorization": basic(*TJE0)}))
+
+
+def let_time_pass(auth, minutes: float) -> None:
+    """Move every failure window and lock of the database ``minutes`` into the past (as if time passed)."""
+    shift = int(minutes * MINUTE_TICKS)
+    auth.sql(
+        "UPDATE auth_failure SET window_ticks = window_ticks - ?,"
+        " locked_until = CASE WHEN locked_until = 0 THEN 0 ELSE locked_until - ? END",
+        (shift, shift),
+    )
+
+
+async def test_lock_lifts_after_lockout_minutes(auth_factory, anyio_backend):
+    """Once lockout_minutes have passed the right password works again (default window = lock = 15 min)."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        await lock_tje0(auth, 3)
+        let_time_pass(auth, 14)
+        assert_refused(await auth.save({"Authorization": basic(*TJE0)}))
+        let_time_pass(auth, 1.1)
+        response = await auth.save({"Authorization": basic(*TJE0)})
+        assert response.status_code == 200, response.text
+        # and a single new typo does not lock again: the old failures are out of the window
+        assert_refused(await auth.save({"Authorization": basic("tje0", "typo")}))
+        assert (await auth.save({"Authorization": basic(*TJE0)})).status_code == 200
+
+
+async def test_success_after_a_lifted_lock_starts_the_count_afresh(auth_factory, anyio_backend):
+    """A sign-in after a lifted lock resets the count, so one later typo does not lock again."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3, lockout_minutes=1) as auth:
+        await lock_tje0(auth, 3)
+        let_time_pass(auth, 1.1)
+        assert (await auth.save({"Authorization": basic(*TJE0)})).status_code == 200
+        assert_refused(await auth.save({"Authorization": basic("tje0", "typo")}))
+        response = await auth.save({"Authorization": basic(*TJE0)})
+        assert response.status_code == 200, "one typo after a successful sign-in locked the user again"
+
+
+async def test_failures_older_than_the_window_do_not_count(auth_factory, anyio_backend):
+    """Failures spread over more than lockout_window_minutes never add up to a lock."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        await lock_tje0(auth, 2)
+        let_time_pass(auth, 16)
+        await lock_tje0(auth, 2)
+        assert (await auth.save({"Authorization": basic(*TJE0)})).status_code == 200
+
+
+async def test_lockout_after_zero_switches_lockout_off(auth_factory, anyio_backend):
+    """With lockout_after=0, many quick failures neither slow the answers nor lock the user."""
+    async with auth_factory(lockout_after=0, lockout_slow_after=1) as auth:
+        started = time.monotonic()
+        await lock_tje0(auth, 12)
+        assert time.monotonic() - started < 6, "failures were slowed although lockout is off"
+        assert (await auth.save({"Authorization": basic(*TJE0)})).status_code == 200
+        assert auth.sql("SELECT COUNT(*) FROM auth_failure")[0][0] == 0
