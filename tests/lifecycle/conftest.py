@@ -1,4 +1,4 @@
-"""Fixtures for the lifecycle tests: one real `sochat serve --demo` process per test module."""
+"""Fixtures for the lifecycle tests: one real `sochat serve` process per test module."""
 
 from __future__ import annotations
 

@@ -22,6 +22,9 @@ from xml.sax.saxutils import escape
 import httpx
 from lxml import etree
 
+from sochat.demo import load_demo
+from sochat.store.sqlite import SqliteStore
+
 AGENT = "/api/v1/Agents/Chat/"
 CREATE_DEFAULT = AGENT + "CreateDefaultChatSessionEntity"
 SAVE = AGENT + "SaveChatSessionEntity"
@@ -94,13 +97,23 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """One `python -m sochat serve --demo` process on a free loopback port, stderr kept in a file."""
+    """One `python -m sochat serve` process on a free loopback port, stderr kept in a file.
+
+    Its database holds the demo users and topics but none of `--demo`'s 300 sample sessions, so the
+    list tests see exactly the rows they create.
+    """
 
     def __init__(self, directory: Path, *extra: str) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.database = directory / "sochat.db"
         self.stderr_path = directory / "server.stderr"
+        store = SqliteStore(self.database)
+        try:
+            store.migrate()
+            load_demo(store)
+        finally:
+            store.close()
         command = [
             sys.executable,
             "-m",
@@ -110,7 +123,6 @@ class LiveServer:
             str(self.port),
             "--database",
             f"sqlite:///{self.database}",
-            "--demo",
             *extra,
         ]
         env = {name: value for name, value in os.environ.items() if not name.startswith("SOCHAT_")}

@@ -36,7 +36,7 @@ from sochat.domain import datetimes
 from sochat.domain.carriers import ASSOCIATE
 from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import USER_TYPE
-from sochat.domain.errors import Conflict, Forbidden, ImportConflict, PreconditionFailed, Unavailable
+from sochat.domain.errors import Conflict, ImportConflict, Unavailable
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
 from sochat.store import migrations
@@ -53,6 +53,7 @@ from sochat.store.protocol import (
     TokenRecord,
     UserRecord,
 )
+from sochat.store.rules import ASSOCIATE_COLUMNS, check_precondition, replay_of
 from sochat.store.sql_query import POSTGRESQL, compile_list
 from sochat.store.url import DEFAULT_POOL_SIZE, DatabaseUrlError
 from sochat.transfer.records import AssociateRow, ReferenceRow, Row, TopicRow
@@ -678,8 +679,8 @@ async def _read_session(conn: AsyncConn, session_id: int) -> StoredChatSession |
 
 
 async def _check(conn: AsyncConn, session_id: int, precondition: Precondition | None) -> None:
-    """Raise Forbidden or PreconditionFailed unless the stored row matches; locks the row until the transaction
-    ends, so that nothing can change it between the check and the write."""
+    """Apply the precondition to the stored row; locks the row until the transaction ends, so that nothing
+    can change it between the check and the write."""
     if precondition is None:
         return
     cursor = await conn.execute(
@@ -687,16 +688,7 @@ async def _check(conn: AsyncConn, session_id: int, precondition: Precondition | 
         (session_id,),
     )
     row = await cursor.fetchone()
-    if row is not None and precondition.owner is not None and row[2] not in (None, precondition.owner):
-        raise Forbidden("[SR_SOCHAT_OTHER_USERS_SESSION]: you may not change a session assigned to another user")
-    if row is None:
-        if precondition.version is not None:
-            raise PreconditionFailed(f"ChatSession {session_id} does not exist, so it cannot match If-Match")
-        return
-    if precondition.version is not None and row[0] != precondition.version:
-        raise PreconditionFailed(f"ChatSession {session_id} has changed since the ETag you sent; nothing was saved")
-    if precondition.unmodified_since_ticks is not None and row[1] > precondition.unmodified_since_ticks:
-        raise PreconditionFailed(f"ChatSession {session_id} has changed since If-Unmodified-Since; nothing was saved")
+    check_precondition(session_id, None if row is None else (row[0], row[1], row[2]), precondition)
 
 
 async def _replay(conn: AsyncConn, key: IdempotencyKey, now: int) -> int | None:
@@ -710,32 +702,14 @@ async def _replay(conn: AsyncConn, key: IdempotencyKey, now: int) -> int | None:
         (key.owner, key.key),
     )
     row = await cursor.fetchone()
-    if row is None:
-        return None
-    if row[2] <= now:
+    earlier, expired = replay_of(None if row is None else (row[0], row[1], row[2]), key, now)
+    if expired:
         await conn.execute("DELETE FROM idempotency_key WHERE owner = %s AND key = %s", (key.owner, key.key))
-        return None
-    if row[0] != key.fingerprint:
-        raise Conflict("This Idempotency-Key was used before with a different body; use a new key")
-    return int(row[1])
+    return earlier
 
 
 # -- bulk transfer ---------------------------------------------------------------------------------------
 
-_ASSOCIATE_COLUMNS = (
-    "name",
-    "user_name",
-    "full_name",
-    "formal_name",
-    "person_id",
-    "rank",
-    "tooltip",
-    "user_type",
-    "group_idx",
-    "deleted",
-    "ej_user_id",
-    "role",
-)
 _UPSERT_SESSION = (
     f"INSERT INTO chat_session (chat_session_id, {', '.join(_DATA_COLUMNS)}, updated_ticks) OVERRIDING SYSTEM VALUE"
     f" VALUES (%s, {', '.join(['%s'] * len(_DATA_COLUMNS))}, %s) ON CONFLICT (chat_session_id) DO UPDATE SET "
@@ -743,13 +717,13 @@ _UPSERT_SESSION = (
     + ", updated_ticks = excluded.updated_ticks, row_version = chat_session.row_version + 1"
 )
 _INSERT_ASSOCIATE = (
-    f"INSERT INTO associate ({', '.join(_ASSOCIATE_COLUMNS)}, password_hash)"
-    f" VALUES ({', '.join(['%s'] * len(_ASSOCIATE_COLUMNS))}, %s)"
+    f"INSERT INTO associate ({', '.join(ASSOCIATE_COLUMNS)}, password_hash)"
+    f" VALUES ({', '.join(['%s'] * len(ASSOCIATE_COLUMNS))}, %s)"
 )
 _UPSERT_ASSOCIATE = (
-    f"INSERT INTO associate (associate_id, {', '.join(_ASSOCIATE_COLUMNS)}, password_hash) OVERRIDING SYSTEM VALUE"
-    f" VALUES (%s, {', '.join(['%s'] * len(_ASSOCIATE_COLUMNS))}, %s) ON CONFLICT (associate_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _ASSOCIATE_COLUMNS)
+    f"INSERT INTO associate (associate_id, {', '.join(ASSOCIATE_COLUMNS)}, password_hash) OVERRIDING SYSTEM VALUE"
+    f" VALUES (%s, {', '.join(['%s'] * len(ASSOCIATE_COLUMNS))}, %s) ON CONFLICT (associate_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ASSOCIATE_COLUMNS)
     + ", password_hash = COALESCE(excluded.password_hash, associate.password_hash)"
 )
 _TOPIC_VALUES = "name, description, welcome_message"
@@ -823,7 +797,7 @@ def _export(cursor: psycopg.ServerCursor[TupleRow], kind: str) -> Iterator[Row]:
             yield _stored(row).session
     elif kind == "Associate":
         cursor.execute(
-            f"SELECT associate_id, {', '.join(_ASSOCIATE_COLUMNS)}, password_hash FROM associate ORDER BY associate_id"
+            f"SELECT associate_id, {', '.join(ASSOCIATE_COLUMNS)}, password_hash FROM associate ORDER BY associate_id"
         )
         for r in cursor:
             yield AssociateRow(

@@ -30,7 +30,7 @@ from sochat.domain import datetimes
 from sochat.domain.carriers import ASSOCIATE
 from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import USER_TYPE
-from sochat.domain.errors import Conflict, Forbidden, ImportConflict, PreconditionFailed, Unavailable
+from sochat.domain.errors import Conflict, ImportConflict, Unavailable
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
 from sochat.store import migrations
@@ -47,6 +47,7 @@ from sochat.store.protocol import (
     TokenRecord,
     UserRecord,
 )
+from sochat.store.rules import ASSOCIATE_COLUMNS, check_precondition, replay_of
 from sochat.store.sql_query import SQLITE, compile_list
 from sochat.transfer.records import AssociateRow, ReferenceRow, Row, TopicRow
 
@@ -484,20 +485,6 @@ _UPSERT_SESSION = (
     + ", ".join(f"{c} = excluded.{c}" for c in _DATA_COLUMNS)
     + ", updated_ticks = excluded.updated_ticks, row_version = chat_session.row_version + 1"
 )
-_ASSOCIATE_COLUMNS = (
-    "name",
-    "user_name",
-    "full_name",
-    "formal_name",
-    "person_id",
-    "rank",
-    "tooltip",
-    "user_type",
-    "group_idx",
-    "deleted",
-    "ej_user_id",
-    "role",
-)
 
 
 def _import_one(conn: sqlite3.Connection, row: Row, now: int) -> str:
@@ -523,10 +510,10 @@ def _import_one(conn: sqlite3.Connection, row: Row, now: int) -> str:
             row.ej_user_id,
             row.role.value,
         ]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _ASSOCIATE_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in ASSOCIATE_COLUMNS)
         conn.execute(
-            f"INSERT INTO associate (associate_id, {', '.join(_ASSOCIATE_COLUMNS)}, password_hash)"
-            f" VALUES (?, {', '.join('?' * len(_ASSOCIATE_COLUMNS))}, ?) ON CONFLICT (associate_id) DO UPDATE SET"
+            f"INSERT INTO associate (associate_id, {', '.join(ASSOCIATE_COLUMNS)}, password_hash)"
+            f" VALUES (?, {', '.join('?' * len(ASSOCIATE_COLUMNS))}, ?) ON CONFLICT (associate_id) DO UPDATE SET"
             f" {updates}, password_hash = COALESCE(excluded.password_hash, associate.password_hash)",
             [row.associate_id or None, *values, row.password_hash],
         )
@@ -553,7 +540,7 @@ def _export(conn: sqlite3.Connection, kind: str) -> Iterator[Row]:
             yield _stored_from_row(row).session
     elif kind == "Associate":
         query = (
-            f"SELECT associate_id, {', '.join(_ASSOCIATE_COLUMNS)}, password_hash FROM associate ORDER BY associate_id"
+            f"SELECT associate_id, {', '.join(ASSOCIATE_COLUMNS)}, password_hash FROM associate ORDER BY associate_id"
         )
         for r in conn.execute(query):
             yield AssociateRow(
@@ -576,22 +563,13 @@ def _stored_from_row(row: tuple[Any, ...]) -> StoredChatSession:
 
 
 def _check(conn: sqlite3.Connection, session_id: int, precondition: Precondition | None) -> None:
-    """Raise PreconditionFailed unless the stored row matches; runs inside the write transaction."""
+    """Apply the precondition to the stored row; runs inside the write transaction (one writer at a time)."""
     if precondition is None:
         return
     row = conn.execute(
         "SELECT row_version, updated_ticks, user_id FROM chat_session WHERE chat_session_id = ?", (session_id,)
     ).fetchone()
-    if row is not None and precondition.owner is not None and row[2] not in (None, precondition.owner):
-        raise Forbidden(f"You may not change chat session {session_id}: it is assigned to another user")
-    if row is None:
-        if precondition.version is not None:
-            raise PreconditionFailed(f"ChatSession {session_id} does not exist, so it cannot match If-Match")
-        return
-    if precondition.version is not None and row[0] != precondition.version:
-        raise PreconditionFailed(f"ChatSession {session_id} has changed since the ETag you sent; nothing was saved")
-    if precondition.unmodified_since_ticks is not None and row[1] > precondition.unmodified_since_ticks:
-        raise PreconditionFailed(f"ChatSession {session_id} has changed since If-Unmodified-Since; nothing was saved")
+    check_precondition(session_id, row, precondition)
 
 
 def _replay(conn: sqlite3.Connection, key: IdempotencyKey, now: int) -> int | None:
@@ -600,14 +578,10 @@ def _replay(conn: sqlite3.Connection, key: IdempotencyKey, now: int) -> int | No
         "SELECT fingerprint, chat_session_id, expires_ticks FROM idempotency_key WHERE owner = ? AND key = ?",
         (key.owner, key.key),
     ).fetchone()
-    if row is None:
-        return None
-    if row[2] <= now:
+    earlier, expired = replay_of(row, key, now)
+    if expired:
         conn.execute("DELETE FROM idempotency_key WHERE owner = ? AND key = ?", (key.owner, key.key))
-        return None
-    if row[0] != key.fingerprint:
-        raise Conflict("This Idempotency-Key was used before with a different body; use a new key")
-    return int(row[1])
+    return earlier
 
 
 _LIVE_CREDENTIAL_SQL = (

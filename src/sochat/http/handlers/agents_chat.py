@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sochat.domain.errors import NotFound, PreconditionFailed
-from sochat.http.handlers.chat_session_io import answer_session, idempotency_key, session_from_body
+from sochat.domain.errors import NotFound
+from sochat.http.handlers.chat_session_io import answer_session, idempotency_key, save_or_412, session_from_body
 from sochat.http.handlers.conditions import if_match_any, write_precondition
 from sochat.http.handlers.context import Context, Handler, int32_query, no_content
 from sochat.http.messages import Response
@@ -17,16 +17,9 @@ async def save_chat_session_entity(ctx: Context) -> Response:
     session = await session_from_body(ctx)
     precondition = write_precondition(ctx.request, session.chat_session_id)
     must_exist = if_match_any(ctx.request, session.chat_session_id)
-    try:
-        view = await ctx.chat.save_chat_session_entity(
-            ctx.user(), session, must_exist=must_exist, precondition=precondition, idempotency=idempotency_key(ctx)
-        )
-    except NotFound:
-        if must_exist:
-            raise PreconditionFailed(
-                f"If-Match: * needs ChatSession {session.chat_session_id} to exist; nothing was saved"
-            ) from None
-        raise
+    view = await save_or_412(
+        ctx, session, must_exist=must_exist, precondition=precondition, idempotency=idempotency_key(ctx)
+    )
     return answer_session(ctx, view)
 
 

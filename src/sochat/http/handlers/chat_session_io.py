@@ -10,7 +10,7 @@ from typing import Any
 from sochat.agents.chat import ChatSessionView
 from sochat.domain import datetimes
 from sochat.domain.chat_session import ChatSession, chat_session_from_wire
-from sochat.domain.errors import InvalidInput
+from sochat.domain.errors import InvalidInput, NotFound, PreconditionFailed
 from sochat.http import render
 from sochat.http.codecs import patch
 from sochat.http.formats import Body
@@ -18,7 +18,7 @@ from sochat.http.handlers.conditions import validator_headers
 from sochat.http.handlers.context import Context
 from sochat.http.handlers.select import apply_select, parse_select
 from sochat.http.messages import Response
-from sochat.store.protocol import IdempotencyKey
+from sochat.store.protocol import IdempotencyKey, Precondition
 
 ENTITY = "ChatSessionEntity"
 _MAX_IDEMPOTENCY_KEY = 255
@@ -52,6 +52,27 @@ async def _patched(ctx: Context, body: Body, stored: ChatSessionView | None) -> 
     if body.kind == "json-patch":
         return patch.apply_json_patch(base, body.value)
     return patch.apply_merge_patch(base, body.value)
+
+
+async def save_or_412(
+    ctx: Context,
+    session: ChatSession,
+    *,
+    must_exist: bool,
+    precondition: Precondition | None,
+    idempotency: IdempotencyKey | None,
+) -> ChatSessionView:
+    """Save; with If-Match: * a session that does not exist is a 412 (RFC 9110), not a 404."""
+    try:
+        return await ctx.chat.save_chat_session_entity(
+            ctx.user(), session, must_exist=must_exist, precondition=precondition, idempotency=idempotency
+        )
+    except NotFound:
+        if must_exist:
+            raise PreconditionFailed(
+                f"If-Match: * needs ChatSession {session.chat_session_id} to exist; nothing was saved"
+            ) from None
+        raise
 
 
 def idempotency_key(ctx: Context) -> IdempotencyKey | None:

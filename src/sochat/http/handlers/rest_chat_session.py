@@ -9,14 +9,19 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, urlencode
 
 from sochat.agents.chat import ChatSessionView
-from sochat.domain.chat_session import ChatSession
 from sochat.domain.errors import InvalidInput, NotFound, PreconditionFailed
 from sochat.http import odata, render
-from sochat.http.handlers.chat_session_io import answer_session, base_url, idempotency_key, session_from_body
+from sochat.http.handlers.chat_session_io import (
+    answer_session,
+    base_url,
+    idempotency_key,
+    save_or_412,
+    session_from_body,
+)
 from sochat.http.handlers.conditions import if_match_any, not_modified, validator_headers, write_precondition
 from sochat.http.handlers.context import Context, int32_text, no_content
 from sochat.http.messages import Response
-from sochat.store.protocol import IdempotencyKey, Precondition
+from sochat.store.protocol import Precondition
 
 # A PATCH reads, applies and writes; if another write lands in between, it starts again from the new state,
 # for up to this long.
@@ -84,7 +89,7 @@ async def get_one(ctx: Context) -> Response:
 async def post(ctx: Context) -> Response:
     session = await session_from_body(ctx)
     must_exist = if_match_any(ctx.request, session.chat_session_id)
-    view = await _saved_or_412(
+    view = await save_or_412(
         ctx,
         session,
         must_exist=must_exist,
@@ -103,29 +108,8 @@ async def put(ctx: Context) -> Response:
             ctx.user(), session, must_exist=True, precondition=write_precondition(ctx.request, chat_session_id)
         )
     else:
-        view = await _saved_or_412(ctx, session, must_exist=True, precondition=None, idempotency=None)
+        view = await save_or_412(ctx, session, must_exist=True, precondition=None, idempotency=None)
     return answer_session(ctx, view, links=True)
-
-
-async def _saved_or_412(
-    ctx: Context,
-    session: ChatSession,
-    *,
-    must_exist: bool,
-    precondition: Precondition | None,
-    idempotency: IdempotencyKey | None,
-) -> ChatSessionView:
-    """Save; with If-Match: * a session that does not exist is a 412 (RFC 9110), not a 404."""
-    try:
-        return await ctx.chat.save_chat_session_entity(
-            ctx.user(), session, must_exist=must_exist, precondition=precondition, idempotency=idempotency
-        )
-    except NotFound:
-        if must_exist:
-            raise PreconditionFailed(
-                f"If-Match: * needs ChatSession {session.chat_session_id} to exist; nothing was saved"
-            ) from None
-        raise
 
 
 async def patch(ctx: Context) -> Response:
