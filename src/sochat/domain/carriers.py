@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sochat.domain.enums import USER_TYPE, EnumType
+from sochat.domain.enums import (
+    ACTIVITY_STATUS,
+    SALE_STATUS,
+    TICKET_BASE_STATUS,
+    TICKET_ORIGIN,
+    TICKET_READ_STATUS,
+    TICKET_SECURITY_LEVEL,
+    USER_TYPE,
+    EnumType,
+)
 from sochat.domain.fields import Kind
 
 INT, SHORT, DOUBLE, BOOL, STR, DATE, ENUM, OPAQUE = (
@@ -145,7 +154,7 @@ SALE = CarrierType(
         ("ProjectName", STR),
         ("AssociateFullName", STR),
         ("Description", STR),
-        ("Status", STR),
+        ("Status", ENUM),
         ("WeightedAmount", DOUBLE),
         ("ProjectId", INT),
         ("EarningPercent", DOUBLE),
@@ -156,11 +165,12 @@ SALE = CarrierType(
         ("SaleTypeId", INT),
         ("SaleTypeName", STR),
         ("PersonFullName", STR),
-        ("Completed", STR),
+        ("Completed", ENUM),
         ("ActiveErpLinks", INT),
         ("NextDueDate", DATE),
         ("Number", STR),
     ),
+    enums=(("Status", SALE_STATUS), ("Completed", ACTIVITY_STATUS)),
 )
 
 TICKET = CarrierType(
@@ -180,18 +190,18 @@ TICKET = CarrierType(
         ("Category", INT),
         ("CategoryName", STR),
         ("CategoryFullname", STR),
-        ("Slevel", STR),
+        ("Slevel", ENUM),
         ("Priority", INT),
         ("PriorityName", STR),
-        ("BaseStatus", STR),
+        ("BaseStatus", ENUM),
         ("TicketStatus", INT),
         ("TicketStatusDisplayValue", STR),
-        ("Origin", STR),
+        ("Origin", ENUM),
         ("CustId", INT),
         *_props("PersonFirstname PersonMiddleName PersonLastname PersonFullname", STR),
         ("AlertLevel", SHORT),
         ("ConnectId", INT),
-        ("ReadStatus", STR),
+        ("ReadStatus", ENUM),
         *_props(
             "TimeToReply RealTimeToReply TimeToClose RealTimeToClose TimeSpentInternally TimeSpentExternally "
             "TimeSpentQueue RealTimeSpentInternally RealTimeSpentExternally RealTimeSpentQueue TimeSpent",
@@ -214,6 +224,12 @@ TICKET = CarrierType(
         ("FormSubmissionId", INT),
         ("TicketTypeId", INT),
         ("TicketTypeName", STR),
+    ),
+    enums=(
+        ("Slevel", TICKET_SECURITY_LEVEL),
+        ("BaseStatus", TICKET_BASE_STATUS),
+        ("Origin", TICKET_ORIGIN),
+        ("ReadStatus", TICKET_READ_STATUS),
     ),
 )
 

@@ -115,10 +115,11 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     writer: csv.DictWriter[str] | None = None
     count = 0
     for row in rows:
-        # Opaque nested values (e.g. an Address) stay one JSON cell, so every row keeps the same columns.
+        # Links flatten to dotted columns (User.AssociateId); other nested values arrive as JSON text.
+        # Rows end in RFC 4180's CRLF, so the csv module quotes any field holding a CR or LF, even a lone CR.
         flat = {name: _cell(value) for name, value in flatten(row, depth=1).items()}
         if writer is None:
-            writer = csv.DictWriter(out, fieldnames=list(flat), lineterminator="\n")
+            writer = csv.DictWriter(out, fieldnames=list(flat), lineterminator="\r\n")
             writer.writeheader()
         writer.writerow(flat)
         count += 1

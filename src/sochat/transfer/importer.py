@@ -13,6 +13,8 @@ from sochat.store.protocol import Store
 from sochat.transfer.files import SourceRow, read_rows
 from sochat.transfer.records import Row, kind_named, parse_row
 
+RECORD_TYPE = "type"
+
 
 @dataclass
 class Report:
@@ -23,7 +25,8 @@ class Report:
 def _row_of(source: SourceRow, default_kind: str | None) -> Row:
     if source.error is not None or source.data is None:
         raise InvalidInput(source.error or "not an object", property_name="row")
-    named = next((value for key, value in source.data.items() if key.lower() == "type"), None)
+    # Only the exact member "type" names the record type: Associate.Type and Project.Type are data.
+    named = source.data.get(RECORD_TYPE)
     if named in (None, ""):
         if default_kind is None:
             raise InvalidInput("no type: give each row a 'type' member or column, or pass --type", property_name="type")
@@ -32,7 +35,7 @@ def _row_of(source: SourceRow, default_kind: str | None) -> Row:
         kind = kind_named(named)
         if default_kind is not None and kind != default_kind:
             raise InvalidInput(f"type {kind} differs from --type {default_kind}", property_name="type")
-    data = {key: value for key, value in source.data.items() if key.lower() != "type"}
+    data = {key: value for key, value in source.data.items() if key != RECORD_TYPE}
     return parse_row(kind, data)
 
 

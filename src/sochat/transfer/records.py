@@ -6,6 +6,7 @@ File form = the API's JSON form: PascalCase property names, enum names, ISO date
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -185,11 +186,21 @@ def _reference(carrier: CarrierType, data: dict[str, Any]) -> ReferenceRow:
             enum = carrier.enum_of(name)
             values[name] = enum.format(enum.parse(raw, name)) if enum is not None else raw
         elif kind is Kind.OPAQUE:
-            values[name] = raw
+            values[name] = _opaque(raw)
         else:
             values[name] = _text(members, name)
     values[carrier.id_property] = record_id
     return ReferenceRow(carrier.name, record_id, values)
+
+
+def _opaque(raw: object) -> object:
+    """A nested value as given; in CSV it arrives as JSON text, which is read back into its structure."""
+    if isinstance(raw, str) and raw.strip()[:1] in ("{", "["):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -244,15 +255,20 @@ def topic_row(row: TopicRow) -> dict[str, object]:
     }
 
 
-def reference_row(row: ReferenceRow) -> dict[str, object]:
+def reference_row(row: ReferenceRow, *, flat: bool = False) -> dict[str, object]:
+    """The stored properties of a record. ``flat`` (CSV) writes every property of the carrier, so all rows
+    share one header, and nested values (an Address) as one JSON text, which the import reads back."""
     carrier = CARRIERS[row.carrier]
     out: dict[str, object] = {"type": row.carrier}
     for name, kind in carrier.properties:
-        if name in row.data:
-            value = row.data[name]
-            out[name] = (
-                datetimes.format_ticks(value, UTC) if kind is Kind.DATETIME and isinstance(value, int) else value
-            )
+        if name not in row.data and not flat:
+            continue
+        value = row.data.get(name)
+        if kind is Kind.DATETIME and isinstance(value, int):
+            value = datetimes.format_ticks(value, UTC)
+        elif kind is Kind.OPAQUE and flat and value is not None:
+            value = json.dumps(value, ensure_ascii=False)
+        out[name] = value
     return out
 
 
@@ -264,4 +280,4 @@ def file_row(row: Row, *, with_password_hash: bool = False, flat: bool = False) 
         return associate_row(row, with_password_hash=with_password_hash)
     if isinstance(row, TopicRow):
         return topic_row(row)
-    return reference_row(row)
+    return reference_row(row, flat=flat)

@@ -1,0 +1,370 @@
+"""The rights matrix: every role x every route that touches a chat session x the caller's own session, another
+agent's and an unassigned one. Each cell checks the status and then reads back, as the admin, what is stored.
+
+docs/behaviour.md, Rights: admin FULL on all sessions; agent URI on its own and unassigned sessions only (another
+agent's session reads as missing, writes to it are 403); readonly Select on all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from crm_support import (
+    CREATE_DEFAULT,
+    DELETE,
+    GET,
+    MERGE_PATCH,
+    OTHER_AGENT,
+    REST,
+    ROLES,
+    SAVE,
+    TABLE_MASK,
+    USERS,
+    Crm,
+    assert_error,
+    owner_of,
+    user_link,
+)
+
+pytestmark = pytest.mark.anyio
+
+OWNERSHIPS = ("own", "other", "unassigned")
+ID_ROUTES = ("agent.Get", "agent.Save", "agent.Delete", "rest.GET", "rest.PUT", "rest.PATCH", "rest.DELETE")
+CREATE_ROUTES = ("agent.Save", "rest.POST")
+DEFAULT_ROUTES = ("agent.CreateDefault", "rest.default")
+
+# What every matrix session holds besides its owner; a Save or PUT sends all of it back, as clients do.
+BASE: dict[str, object] = {
+    "TopicId": 1,
+    "CustomerName": "original",
+    "CustomerEmail": "ingrid.haugen@example.com",
+    "CustomerConsented": True,
+    "Status": "InQueue",
+    "Rating": 2,
+    "Person": {"PersonId": 1010},
+    "Contact": {"ContactId": 101},
+}
+CHANGE = {"CustomerName": "changed", "Status": "UserLast"}
+
+
+def visible(role: str, ownership: str) -> bool:
+    return role != "agent" or ownership != "other"
+
+
+def outcome(role: str, route: str, ownership: str) -> str:
+    """The documented result of one cell: read, hidden, written, forbidden or deleted."""
+    action = route.split(".")[1]
+    if action in ("Get", "GET"):
+        return "read" if visible(role, ownership) else "hidden"
+    if action in ("Delete", "DELETE"):
+        return "deleted" if role == "admin" else "forbidden"
+    may_write = role == "admin" or (role == "agent" and visible(role, ownership))
+    if not may_write and action == "PATCH" and not visible(role, ownership):
+        return "hidden"  # a PATCH reads the session first, and the read hides another agent's session
+    return "written" if may_write else "forbidden"
+
+
+async def send(crm: Crm, role: str, route: str, session_id: int, owner: int | None) -> httpx.Response:
+    """One call of ``route`` on session ``session_id`` as ``role``."""
+    write_owner = owner
+    if role == "agent" and owner == OTHER_AGENT.associate_id:
+        write_owner = USERS["agent"].associate_id  # the realistic attempt: take the session over
+    body = {**BASE, "ChatSessionId": session_id, "User": user_link(write_owner), **CHANGE}
+    path = f"{REST}/{session_id}"
+    if route == "agent.Get":
+        return await crm.call("POST", GET, role=role, params={"chatSessionEntityId": session_id})
+    if route == "agent.Save":
+        return await crm.call("POST", SAVE, role=role, json_body=body)
+    if route == "agent.Delete":
+        return await crm.call("POST", DELETE, role=role, params={"ChatSessionEntityId": session_id})
+    if route == "rest.GET":
+        return await crm.call("GET", path, role=role)
+    if route == "rest.PUT":
+        return await crm.call("PUT", path, role=role, json_body=body)
+    if route == "rest.PATCH":
+        return await crm.call("PATCH", path, role=role, json_body=CHANGE, headers=MERGE_PATCH)
+    assert route == "rest.DELETE"
+    return await crm.call("DELETE", path, role=role)
+
+
+@pytest.mark.parametrize("ownership", OWNERSHIPS)
+@pytest.mark.parametrize("route", ID_ROUTES)
+@pytest.mark.parametrize("role", ROLES)
+async def test_route_on_session(crm: Crm, role: str, route: str, ownership: str) -> None:
+    """A route that takes an id answers the documented status for the role and owner, and stores only that."""
+    owner = owner_of(role, ownership)
+    created = await crm.create(**BASE, User=user_link(owner))
+    session_id = created["ChatSessionId"]
+    before = await crm.stored(session_id)
+    assert before is not None
+    count = await crm.count()
+
+    response = await send(crm, role, route, session_id, owner)
+    expected = outcome(role, route, ownership)
+    after = await crm.stored(session_id)
+
+    if expected == "read":
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["ChatSessionId"] == session_id
+        assert answer["CustomerName"] == "original"
+        assert answer["TableRight"]["Mask"] == TABLE_MASK[role]
+        assert after == before
+    elif expected == "hidden":
+        if route == "agent.Get":
+            assert response.status_code == 200, response.text
+            assert response.json() is None
+        else:
+            assert_error(response, 404, "SoNotFoundException")
+        assert after == before
+    elif expected == "written":
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["ChatSessionId"] == session_id
+        assert answer["CustomerName"] == "changed"
+        assert answer["TableRight"]["Mask"] == TABLE_MASK[role]
+        assert after == {**before, **CHANGE}
+    elif expected == "forbidden":
+        assert_error(response, 403, "SoAccessDeniedException")
+        assert after == before
+    else:
+        assert expected == "deleted"
+        assert response.status_code == 204, response.text
+        assert response.content == b""
+        assert after is None
+    assert await crm.count() == count - (expected == "deleted")
+
+
+@pytest.mark.parametrize("ownership", OWNERSHIPS)
+@pytest.mark.parametrize("route", CREATE_ROUTES)
+@pytest.mark.parametrize("role", ROLES)
+async def test_create_session(crm: Crm, role: str, route: str, ownership: str) -> None:
+    """Creating a session for oneself, another agent or nobody: allowed, or 403 with nothing stored."""
+    owner = owner_of(role, ownership)
+    body = {**BASE, "ChatSessionId": 0, "User": user_link(owner)}
+    count = await crm.count()
+    if route == "agent.Save":
+        response = await crm.call("POST", SAVE, role=role, json_body=body)
+    else:
+        response = await crm.call("POST", REST, role=role, json_body=body)
+
+    allowed = role == "admin" or (role == "agent" and ownership != "other")
+    if not allowed:
+        assert_error(response, 403, "SoAccessDeniedException")
+        assert await crm.count() == count
+        return
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    new_id = answer["ChatSessionId"]
+    assert new_id > 0
+    assert answer["TableRight"]["Mask"] == TABLE_MASK[role]
+    assert await crm.count() == count + 1
+    stored = await crm.stored(new_id)
+    assert stored is not None
+    assert (stored["User"] or {}).get("AssociateId") == owner
+    assert stored["CustomerName"] == "original"
+    assert stored["Status"] == "InQueue"
+    assert stored["Person"]["PersonId"] == 1010
+    answered = {key: value for key, value in answer.items() if key != "_Links"}
+    assert stored == {**answered, "TableRight": stored["TableRight"], "FieldProperties": stored["FieldProperties"]}
+
+
+@pytest.mark.parametrize("route", DEFAULT_ROUTES)
+@pytest.mark.parametrize("role", ROLES)
+async def test_default_entity(crm: Crm, role: str, route: str) -> None:
+    """Every role gets the default entity, with its own TableRight, and nothing is stored."""
+    count = await crm.count()
+    if route == "agent.CreateDefault":
+        response = await crm.call("POST", CREATE_DEFAULT, role=role)
+    else:
+        response = await crm.call("GET", f"{REST}/default", role=role)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["ChatSessionId"] == 0
+    assert answer["User"] is None
+    assert answer["TableRight"]["Mask"] == TABLE_MASK[role]
+    assert await crm.count() == count
+
+
+async def _list_ids(crm: Crm, role: str, ids: list[int]) -> dict[int, int | None]:
+    """PrimaryKey -> userId of the listed sessions among ``ids``, as ``role`` sees them."""
+    wanted = ", ".join(str(i) for i in ids)
+    response = await crm.call(
+        "GET",
+        REST,
+        role=role,
+        params={"$filter": f"chatSessionId oneOf ({wanted})", "$select": "chatSessionId,userId", "$top": 100},
+    )
+    assert response.status_code == 200, response.text
+    rows: list[dict[str, Any]] = response.json()["value"]
+    return {row["PrimaryKey"]: row["userId"] for row in rows}
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_list_shows_what_the_role_may_see(crm: Crm, role: str) -> None:
+    """GET /api/v1/ChatSession lists the own and unassigned sessions to everyone, another agent's only to non-agents."""
+    ids = {}
+    for ownership in OWNERSHIPS:
+        owner = owner_of(role, ownership)
+        ids[ownership] = ((await crm.create(**BASE, User=user_link(owner)))["ChatSessionId"], owner)
+    listed = await _list_ids(crm, role, [session_id for session_id, _ in ids.values()])
+    expected = {session_id: owner for ownership, (session_id, owner) in ids.items() if visible(role, ownership)}
+    assert listed == expected
+
+
+async def test_agent_list_leaves_out_every_other_agents_session(crm: Crm) -> None:
+    """Over the whole demo company, the agent's list holds exactly the unassigned sessions and its own."""
+    everything: dict[int, int | None] = {}
+    mine: dict[int, int | None] = {}
+    for role, into in (("admin", everything), ("agent", mine)):
+        response = await crm.call("GET", REST, role=role, params={"$select": "userId", "$top": 1000})
+        assert response.status_code == 200, response.text
+        assert "odata.nextLink" not in response.json()
+        into.update({row["PrimaryKey"]: row["userId"] for row in response.json()["value"]})
+    assert len(everything) == 300
+    assert OTHER_AGENT.associate_id in everything.values()  # the demo has sessions of the other agent
+    expected = {key: owner for key, owner in everything.items() if owner in (None, USERS["agent"].associate_id)}
+    assert mine == expected
+
+
+async def test_agent_list_filter_on_other_agent_is_empty(crm: Crm) -> None:
+    """Filtering the list on the other agent's id answers no rows to an agent, and that agent's rows to the admin."""
+    params = {"$filter": f"userId eq {OTHER_AGENT.associate_id}", "$select": "userId", "$top": 1000}
+    as_agent = await crm.call("GET", REST, role="agent", params=params)
+    as_admin = await crm.call("GET", REST, role="admin", params=params)
+    assert as_agent.status_code == 200, as_agent.text
+    assert as_agent.json()["value"] == []
+    assert as_admin.json()["value"]
+
+
+async def test_hidden_session_reads_exactly_like_a_missing_one(crm: Crm) -> None:
+    """An agent cannot tell another agent's session from an id that does not exist, by Get or by REST GET."""
+    other = (await crm.create(**BASE, User=user_link(OTHER_AGENT.associate_id)))["ChatSessionId"]
+    missing = other + 1000
+    assert await crm.stored(missing) is None
+
+    gets = [
+        await crm.call("POST", GET, role="agent", params={"chatSessionEntityId": session_id})
+        for session_id in (other, missing)
+    ]
+    assert [r.status_code for r in gets] == [200, 200]
+    assert gets[0].content == gets[1].content == b"null"
+
+    rests = [await crm.call("GET", f"{REST}/{session_id}", role="agent") for session_id in (other, missing)]
+    messages = [assert_error(r, 404, "SoNotFoundException") for r in rests]
+    assert messages[0].replace(str(other), "N") == messages[1].replace(str(missing), "N")
+
+
+@pytest.mark.parametrize("via", ["basic", "soticket", "bearer"])
+async def test_object_rule_holds_whatever_the_sign_in(crm: Crm, via: str) -> None:
+    """The agent's rights are the same whether it signs in with a password, a SOTicket or a Bearer token."""
+    agent = USERS["agent"]
+    own = (await crm.create(**BASE, User=user_link(agent.associate_id)))["ChatSessionId"]
+    other = (await crm.create(**BASE, User=user_link(OTHER_AGENT.associate_id)))["ChatSessionId"]
+    if via == "basic":
+        headers = {}
+        auth: tuple[str, str] | None = agent.auth
+    elif via == "soticket":
+        login = await crm.client.post(
+            "/api/v1/Authentication/Login", json={"Username": agent.name, "Password": agent.password}
+        )
+        assert login.status_code == 200, login.text
+        headers, auth = {"Authorization": f"SOTicket {login.json()['Ticket']}"}, None
+    else:
+        token = await crm.client.post(
+            "/api/v1/oauth/token",
+            data={"grant_type": "password", "username": agent.name, "password": agent.password},
+        )
+        assert token.status_code == 200, token.text
+        headers, auth = {"Authorization": f"Bearer {token.json()['access_token']}"}, None
+
+    seen = await crm.client.get(f"{REST}/{own}", headers=headers, auth=auth)  # type: ignore[arg-type]
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["TableRight"]["Mask"] == "URI"
+    hidden = await crm.client.get(f"{REST}/{other}", headers=headers, auth=auth)  # type: ignore[arg-type]
+    assert_error(hidden, 404, "SoNotFoundException")
+    before = await crm.stored(other)
+    taken = await crm.client.put(
+        f"{REST}/{other}",
+        json={**BASE, "User": user_link(agent.associate_id), **CHANGE},
+        headers=headers,
+        auth=auth,  # type: ignore[arg-type]
+    )
+    assert_error(taken, 403, "SoAccessDeniedException")
+    assert await crm.stored(other) == before
+
+
+@pytest.mark.parametrize("route", ["agent.Save", "rest.POST"])
+@pytest.mark.parametrize("assignee", [USERS["admin"].associate_id, OTHER_AGENT.associate_id, 999])
+async def test_agent_may_not_create_a_session_for_someone_else(crm: Crm, route: str, assignee: int) -> None:
+    """An agent creating a session assigned to another associate (or an unknown one) gets 403; nothing is stored."""
+    count = await crm.count()
+    body = {**BASE, "User": {"AssociateId": assignee}}
+    path = SAVE if route == "agent.Save" else REST
+    response = await crm.call("POST", path, role="agent", json_body=body)
+    message = assert_error(response, 403, "SoAccessDeniedException")
+    assert "TransferTo" in message  # the reason says how to hand over instead
+    assert await crm.count() == count
+
+
+@pytest.mark.parametrize("route", ["agent.Save", "rest.PUT", "rest.PATCH"])
+async def test_agent_may_not_hand_its_session_to_another_agent(crm: Crm, route: str) -> None:
+    """Setting User on its own session to another agent is 403 and the session stays the agent's."""
+    agent = USERS["agent"]
+    session_id = (await crm.create(**BASE, User=user_link(agent.associate_id)))["ChatSessionId"]
+    before = await crm.stored(session_id)
+    change = {"User": {"AssociateId": OTHER_AGENT.associate_id}}
+    if route == "agent.Save":
+        response = await crm.call("POST", SAVE, role="agent", json_body={**BASE, "ChatSessionId": session_id, **change})
+    elif route == "rest.PUT":
+        response = await crm.call("PUT", f"{REST}/{session_id}", role="agent", json_body={**BASE, **change})
+    else:
+        response = await crm.call("PATCH", f"{REST}/{session_id}", role="agent", json_body=change, headers=MERGE_PATCH)
+    assert_error(response, 403, "SoAccessDeniedException")
+    assert await crm.stored(session_id) == before
+
+
+@pytest.mark.parametrize("route", ["agent.Save", "rest.PATCH"])
+async def test_agent_hands_over_with_transfer_to(crm: Crm, route: str) -> None:
+    """An agent hands its session over by setting TransferTo; it keeps User and can still read the session."""
+    agent = USERS["agent"]
+    session_id = (await crm.create(**BASE, User=user_link(agent.associate_id)))["ChatSessionId"]
+    transfer = {"TransferTo": {"AssociateId": OTHER_AGENT.associate_id}}
+    if route == "agent.Save":
+        body = {**BASE, "ChatSessionId": session_id, "User": user_link(agent.associate_id), **transfer}
+        response = await crm.call("POST", SAVE, role="agent", json_body=body)
+    else:
+        response = await crm.call(
+            "PATCH", f"{REST}/{session_id}", role="agent", json_body=transfer, headers=MERGE_PATCH
+        )
+    assert response.status_code == 200, response.text
+    stored = await crm.stored(session_id)
+    assert stored is not None
+    assert stored["TransferTo"]["AssociateId"] == OTHER_AGENT.associate_id
+    assert stored["TransferTo"]["FullName"] == "Lars Nilsen"
+    assert stored["User"]["AssociateId"] == agent.associate_id
+
+
+async def test_agent_claims_an_unassigned_session_and_the_other_agent_loses_sight_of_it(crm: Crm) -> None:
+    """Once an agent takes an unassigned session, the other agent no longer sees it and may not write to it."""
+    agent = USERS["agent"]
+    session_id = (await crm.create(**BASE, User=None))["ChatSessionId"]
+    other_sees = await crm.call("GET", f"{REST}/{session_id}", user=OTHER_AGENT)
+    assert other_sees.status_code == 200, other_sees.text
+
+    claimed = await crm.call(
+        "PATCH", f"{REST}/{session_id}", role="agent", json_body={"User": {"AssociateId": 2}}, headers=MERGE_PATCH
+    )
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["User"]["AssociateId"] == agent.associate_id
+
+    other_get = await crm.call("POST", GET, user=OTHER_AGENT, params={"chatSessionEntityId": session_id})
+    assert other_get.json() is None
+    before = await crm.stored(session_id)
+    other_save = await crm.call(
+        "POST", SAVE, user=OTHER_AGENT, json_body={**BASE, "ChatSessionId": session_id, "User": None}
+    )
+    assert_error(other_save, 403, "SoAccessDeniedException")
+    assert await crm.stored(session_id) == before
