@@ -1,4 +1,11 @@
-"""Shared fixtures: a demo database per test, an in-process app talking ASGI, and SuperOffice's sample request."""
+"""Shared fixtures: a demo database per test, an in-process app talking ASGI, and SuperOffice's sample request.
+
+The app's store is parametrised over both databases: every test built on ``store`` (tests/api, through
+``api``) runs as ``[sqlite]`` and ``[postgresql]``. PostgreSQL is the server of SOCHAT_TEST_POSTGRES_URL
+(default postgresql://postgres@127.0.0.1:5432/test): a schema per test module, dropped after it, whose rows
+are reset to the demo template before each test. Where it cannot be reached the ``[postgresql]`` half is
+skipped with the reason, or fails when SOCHAT_REQUIRE_POSTGRES=1 (CI).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,23 @@ from pathlib import Path
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
+from database_backends import (
+    BACKENDS,
+    POSTGRES_URL,
+    check_postgres,
+    copy_schema_rows,
+    drop_schema,
+    load_cheap_demo,
+    postgres_backend,
+    unique_name,
+    with_query,
+)
 from sochat.app import create_app
-from sochat.demo import DEMO_USERS, load_demo
 from sochat.settings import Settings
+from sochat.store.protocol import Store
 from sochat.store.sqlite import SqliteStore
+from sochat.store.url import open_store
 
 SAVE_PATH = "/api/v1/Agents/Chat/SaveChatSessionEntity"
 GET_PATH = "/api/v1/Agents/Chat/GetChatSessionEntity"
@@ -142,7 +160,7 @@ def _full_entity() -> dict[str, object]:
 class Api:
     """An httpx client on an in-process app, with the two chat calls spelled out."""
 
-    def __init__(self, client: httpx.AsyncClient, store: SqliteStore) -> None:
+    def __init__(self, client: httpx.AsyncClient, store: Store) -> None:
         self.client = client
         self.store = store
 
@@ -219,26 +237,58 @@ def full_entity() -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated database with the demo data, built once and copied per test.
+def postgres_url() -> str:
+    """The PostgreSQL test server's URL, after checking once that it answers (else skip or fail, see
+    tests/database_backends.py)."""
+    return check_postgres(POSTGRES_URL)
 
-    The demo passwords are re-hashed with argon2 at its lowest cost: verifying sochat's production-cost
-    hash on each test's first login would dominate the suite's run time. Same passwords, same algorithm.
-    """
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test built on the ``store`` below runs once per database: ``[sqlite]`` and ``[postgresql]``.
+
+    A test that also asks for ``db_path`` reads the SQLite file itself, so it runs on SQLite only."""
+    if "database" in metafunc.fixturenames:
+        databases = ("sqlite",) if "db_path" in metafunc.fixturenames else BACKENDS
+        metafunc.parametrize("database", databases, indirect=True)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> str:
+    """The kind of database the test's store is on (parametrised by pytest_generate_tests)."""
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database with the demo data (cheap password hashes), built once and copied per test."""
     path = tmp_path_factory.mktemp("template") / "demo.db"
     store = SqliteStore(path)
     store.migrate()
-    assert load_demo(store)
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    for user_name, password, *_ in DEMO_USERS:
-        assert store.set_password(user_name, cheap.hash(password))
+    load_cheap_demo(store)
     store.close()
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_demo_schema(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL schema with the demo data (cheap password hashes), built once and copied per test."""
+    schema = unique_name("sochat_template")
+    store = open_store(with_query(postgres_url, f"schema={schema}"), pool_size=1)
+    try:
+        store.migrate()
+        load_cheap_demo(store)
+    finally:
+        store.close()
+    yield schema
+    drop_schema(postgres_url, schema)
+
+
 @pytest.fixture
 def db_path(demo_database: Path, tmp_path: Path) -> Path:
-    """A private copy of the demo database (SQLite's backup API, so the template's WAL is included)."""
+    """A private SQLite copy of the demo database (SQLite's backup API, so the template's WAL is included).
+
+    Asking for it pins a test to SQLite: the test reads or writes this file itself."""
     path = tmp_path / "sochat.db"
     source = sqlite3.connect(demo_database)
     target = sqlite3.connect(path)
@@ -251,15 +301,41 @@ def db_path(demo_database: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[SqliteStore]:
-    store = SqliteStore(db_path)
-    assert store.migrate() == []
-    yield store
-    store.close()
+def store(database: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The test's own migrated copy of the demo database: a fresh SQLite file, or the module's PostgreSQL
+    schema with its rows reset to the demo template."""
+    if database == "sqlite":
+        opened: Store = SqliteStore(request.getfixturevalue("db_path"))
+        assert opened.migrate() == []
+        yield opened
+        opened.close()
+        return
+    postgres_url: str = request.getfixturevalue("postgres_url")
+    template: str = request.getfixturevalue("postgres_demo_schema")
+    schema: str = request.getfixturevalue("postgres_module_schema")
+    copy_schema_rows(postgres_url, template, schema)  # the template's rows, and nothing a test before left
+    opened = open_store(with_query(postgres_url, f"schema={schema}"), pool_size=2)  # each test has its own pool
+    assert opened.migrate() == []
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_module_schema(postgres_url: str) -> Iterator[str]:
+    """A migrated PostgreSQL schema for the tests of one module, dropped after them; ``store`` resets its rows
+    to the demo template before each test (a fresh schema per test would cost ten times as much)."""
+    schema = unique_name("sochat_test")
+    with postgres_backend(postgres_url, schema) as backend:
+        store = backend.open(pool_size=1)
+        try:
+            store.migrate()
+        finally:
+            store.close()
+        yield schema
 
 
 @pytest.fixture
-def api_factory(store: SqliteStore) -> ApiFactory:
+def api_factory(store: Store) -> ApiFactory:
     """Open an app with the given Settings fields on the test's store, as an async context manager."""
 
     @asynccontextmanager

@@ -200,6 +200,15 @@ def main() -> None:
     help="Worker processes sharing the port (each with its own connections; state lives in the database).",
 )
 @click.option(
+    "--db-pool-size",
+    envvar="SOCHAT_DB_POOL_SIZE",
+    show_envvar=True,
+    default=Settings.db_pool_size,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="PostgreSQL connections each process keeps for requests (plus one for administration).",
+)
+@click.option(
     "--log-level",
     envvar="SOCHAT_LOG_LEVEL",
     show_envvar=True,

@@ -82,7 +82,11 @@ class Lockout:
             await asyncio.sleep(min(failures - self._slow_after, 5))
 
     async def succeeded(self, keys: list[str]) -> None:
-        await self._store.clear_auth_failures(keys, now_ticks())
+        """Forget earlier failures; a read first, so a sign-in writes nothing when there is nothing to forget
+        (and still works on a database that cannot take writes)."""
+        now = now_ticks()
+        if await self._store.auth_failures(keys, now, self._window) > 0:
+            await self._store.clear_auth_failures(keys, now)
 
 
 class Authenticator:

@@ -715,6 +715,7 @@ class _Writer:
 
     def _run_batch(self, batch: list[tuple[Job, concurrent.futures.Future[Any]]]) -> None:
         outcomes: list[tuple[concurrent.futures.Future[Any], Any, BaseException | None]] = []
+        database_failed = False
         try:
             if self._conn is None:
                 self._conn = self._connect()
@@ -728,6 +729,7 @@ class _Writer:
                     conn.execute("ROLLBACK TO job")
                     conn.execute("RELEASE job")
                     outcomes.append((future, None, _translate(exc)))
+                    database_failed = database_failed or _is_database_failure(exc)
                 else:
                     conn.execute("RELEASE job")
                     outcomes.append((future, result, None))
@@ -739,6 +741,10 @@ class _Writer:
             for _, future in batch:
                 future.set_exception(failure)
             return
+        if database_failed:
+            # The database itself refused a statement (a file opened read-only, an I/O error): this connection
+            # may never write again, e.g. it opened the file while it was read-only. The next batch opens anew.
+            self._abandon()
         for future, result, error in outcomes:
             if error is None:
                 future.set_result(result)
@@ -757,9 +763,14 @@ class _Writer:
             self._conn = None
 
 
-def _translate(exc: BaseException) -> BaseException:
-    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+def _is_database_failure(exc: BaseException) -> bool:
+    """A failure of the database (locked, read-only, full, I/O), not a broken rule of the data."""
+    return isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
         exc, sqlite3.IntegrityError
-    ):
+    )
+
+
+def _translate(exc: BaseException) -> BaseException:
+    if _is_database_failure(exc):
         return Unavailable(f"The database cannot take writes right now ({exc}); nothing was saved")
     return exc

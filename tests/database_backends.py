@@ -1,0 +1,219 @@
+"""The databases tests run on, and how to reach them: shared by tests/conftest.py (the API suite on both
+databases), tests/storage (the Store contract) and the reliability and deployment tests.
+
+PostgreSQL comes from SOCHAT_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test). When it
+cannot be reached its tests are skipped with the reason, unless SOCHAT_REQUIRE_POSTGRES=1 (CI): then they fail.
+Every test that uses it gets a schema of its own, created for it and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import functools
+import graphlib
+import os
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from sochat.store.protocol import Store
+from sochat.store.url import open_store
+
+POSTGRES_URL = os.environ.get("SOCHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("SOCHAT_REQUIRE_POSTGRES") == "1"
+BACKENDS = ("sqlite", "postgresql")
+
+Rows = list[tuple[Any, ...]]
+
+
+def postgres_missing(reason: str) -> NoReturn:
+    """Skip a PostgreSQL test for ``reason``, or fail it when SOCHAT_REQUIRE_POSTGRES=1."""
+    if REQUIRE_POSTGRES:
+        pytest.fail(f"{reason} (SOCHAT_REQUIRE_POSTGRES=1, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+def check_postgres(url: str = POSTGRES_URL) -> str:
+    """``url`` after checking that the server answers (else skip or fail the calling test, see postgres_missing)."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        postgres_missing(f"psycopg is not installed ({exc}); pip install 'sochat[postgres]'")
+    from sochat.store.postgres import postgres_conninfo
+
+    try:
+        conninfo, _ = postgres_conninfo(url)
+        with psycopg.connect(conninfo, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        postgres_missing(f"PostgreSQL at {url} cannot be reached: {exc}")
+    return url
+
+
+def load_cheap_demo(store: Store) -> None:
+    """Load the demo users and topics into an empty store, their passwords hashed with argon2 at its lowest cost:
+    hashing, and verifying on each test's first login, at sochat's production cost would dominate the run time.
+    Same passwords, same algorithm."""
+    from unittest import mock
+
+    from argon2 import PasswordHasher
+
+    from sochat.demo import load_demo
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with mock.patch("sochat.demo.hash_password", cheap.hash):
+        assert load_demo(store)
+    assert all("m=1024,t=1,p=1" in (user.password_hash or "") for user in store.list_users())
+
+
+def prepare_demo(backend: Backend) -> Backend:
+    """Migrate ``backend``'s database and load the demo users and topics (cheap hashes), as `serve --demo` would
+    for an empty database; for servers the test starts itself."""
+    store = backend.open(pool_size=1) if backend.name == "postgresql" else backend.open()
+    try:
+        store.migrate()
+        load_cheap_demo(store)
+    finally:
+        store.close()
+    return backend
+
+
+def with_query(url: str, parameter: str) -> str:
+    """``url`` with one more query parameter."""
+    return f"{url}{'&' if '?' in url else '?'}{parameter}"
+
+
+def unique_name(prefix: str) -> str:
+    """A name no other test run uses at the same time (schemas, application names)."""
+    return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Backend:
+    """One test's database: opens stores on it and runs raw SQL for what the Store protocol does not offer."""
+
+    name: str
+    url: str
+    integrity_error: type[Exception]  # what a broken constraint raises
+    _execute: Callable[[str, Sequence[object]], Rows]
+
+    def open(self, **options: Any) -> Store:
+        """A new store on this database, not migrated (``options`` as for open_store, e.g. pool_size)."""
+        return open_store(self.url, **options)
+
+    def sql(self, statement: str, *params: object) -> Rows:
+        """Run one statement with ``?`` placeholders in its own transaction; answer the rows it returns."""
+        return self._execute(statement, params)
+
+
+def sqlite_backend(path: Path) -> Backend:
+    """The SQLite file at ``path`` (created by the first store that opens it)."""
+
+    def execute(statement: str, params: Sequence[object]) -> Rows:
+        with closing(sqlite3.connect(path, timeout=10)) as conn, conn:
+            return conn.execute(statement, params).fetchall()
+
+    return Backend("sqlite", f"sqlite:///{path}", sqlite3.IntegrityError, execute)
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """DROP SCHEMA ... CASCADE on the server at ``url`` (nothing happens when it is missing)."""
+    import psycopg
+    from psycopg import sql
+
+    from sochat.store.postgres import postgres_conninfo
+
+    with psycopg.connect(postgres_conninfo(url)[0], autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@contextmanager
+def postgres_backend(url: str, schema: str | None = None) -> Iterator[Backend]:
+    """A fresh schema on the PostgreSQL server at ``url``, named by ``?schema=`` and dropped afterwards.
+
+    The schema itself is created by the first migrate, as it would be for a real deployment."""
+    import psycopg
+
+    from sochat.store.postgres import postgres_conninfo
+
+    schema = schema or unique_name("sochat_test")
+    schema_url = with_query(url, f"schema={schema}")
+    conninfo, _ = postgres_conninfo(schema_url)
+
+    def execute(statement: str, params: Sequence[object]) -> Rows:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            cursor = conn.execute(statement.replace("?", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
+
+    try:
+        yield Backend("postgresql", schema_url, psycopg.IntegrityError, execute)
+    finally:
+        drop_schema(url, schema)
+
+
+@functools.cache
+def _schema_plan(url: str, source: str) -> tuple[tuple[str, ...], tuple[tuple[str, int | None], ...]]:
+    """The tables of ``source`` parents first (foreign keys), schema_migration left out, and its sequences
+    with their last values (None: never used)."""
+    import psycopg
+
+    from sochat.store.postgres import postgres_conninfo
+
+    with psycopg.connect(postgres_conninfo(url)[0]) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
+                " AND table_type = 'BASE TABLE' AND table_name <> 'schema_migration'",
+                (source,),
+            )
+        ]
+        order: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter({table: () for table in tables})
+        for child, parent in conn.execute(
+            "SELECT c.conrelid::regclass::text, c.confrelid::regclass::text FROM pg_constraint c"
+            " WHERE c.contype = 'f' AND c.connamespace = %s::regnamespace",
+            (source,),
+        ):
+            # regclass::text is schema-qualified when the schema is not on the search_path
+            order.add(child.rsplit(".", 1)[-1], parent.rsplit(".", 1)[-1])
+        sequences = conn.execute(
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = %s", (source,)
+        ).fetchall()
+    return tuple(order.static_order()), tuple(sequences)
+
+
+def copy_schema_rows(url: str, source: str, target: str) -> None:
+    """Make the rows of the migrated schema ``target`` those of ``source`` (same migrations, and ``source``
+    unchanged since the first call), with the id sequences where the source left them: PostgreSQL's stand-in
+    for copying a template SQLite file.
+
+    Whatever ``target`` held is deleted first; tables are filled parents first (foreign keys); schema_migration
+    is left as migrate wrote it. One transaction of a few milliseconds (DELETE, not TRUNCATE: the tables are
+    small, and TRUNCATE's new files cost more than the rows)."""
+    import psycopg
+    from psycopg import sql
+
+    from sochat.store.postgres import postgres_conninfo
+
+    tables, sequences = _schema_plan(url, source)
+    with psycopg.connect(postgres_conninfo(url)[0]) as conn, conn.transaction():
+        conn.execute("SET LOCAL lock_timeout = '10s'")  # a store a test left open fails loudly, not forever
+        for table in reversed(tables):
+            conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(target, table)))
+        for table in tables:
+            conn.execute(
+                sql.SQL("INSERT INTO {} OVERRIDING SYSTEM VALUE SELECT * FROM {}").format(
+                    sql.Identifier(target, table), sql.Identifier(source, table)
+                )
+            )
+        for name, last_value in sequences:
+            qualified = sql.Identifier(target, name).as_string(conn)
+            if last_value is None:
+                conn.execute("SELECT setval(%s, 1, false)", (qualified,))
+            else:
+                conn.execute("SELECT setval(%s, %s)", (qualified, last_value))

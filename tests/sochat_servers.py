@@ -1,0 +1,151 @@
+"""Real `sochat serve` processes for tests that talk to them over loopback TCP (tests/reliability, tests/deploy).
+
+Each server runs in a process group of its own and is only ever signalled through that group's id.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import httpx
+
+TJE0 = ("tje0", "Tje0")  # the demo admin: may change and delete every session
+STARTUP_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# -- the server -------------------------------------------------------------------------------------
+
+
+class Server:
+    """One `python -m sochat serve` on a free loopback port, in a process group of its own (so that SIGKILL
+    reaches every worker of ``--workers N``); stderr is kept in a file."""
+
+    def __init__(
+        self,
+        database_url: str,
+        directory: Path,
+        *,
+        name: str = "server",
+        args: Sequence[str] = (),
+        log_level: str = "warning",
+        prefix: Sequence[str] = (),
+        port: int | None = None,
+    ) -> None:
+        self.database_url = database_url
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.stderr_path = directory / f"{name}.stderr"
+        self.command = [
+            *prefix,  # e.g. setpriv, to run the server with fewer privileges than the test
+            sys.executable,
+            "-m",
+            "sochat",
+            "serve",
+            "--port",
+            str(self.port),
+            "--database",
+            database_url,
+            "--log-level",
+            log_level,
+            *args,
+        ]
+        self.env = {key: value for key, value in os.environ.items() if not key.startswith("SOCHAT_")}
+        self.cwd = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Server:
+        with self.stderr_path.open("ab") as stderr:
+            self.process = subprocess.Popen(
+                self.command,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+            )
+        return self
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> Server:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        last = "no answer yet"
+        with httpx.Client(trust_env=False, timeout=2.0) as probe:
+            while time.monotonic() < deadline:
+                code = self.process.poll()
+                if code is not None:
+                    raise AssertionError(f"sochat serve exited with {code} before it was ready:\n{self.stderr()}")
+                try:
+                    response = probe.get(f"{self.base_url}/health/ready")
+                except httpx.TransportError as exc:
+                    last = f"{type(exc).__name__}: {exc}"
+                else:
+                    if response.status_code == 200:
+                        return self
+                    last = f"status {response.status_code}: {response.text[:200]}"
+                time.sleep(0.05)
+        raise AssertionError(f"sochat serve not ready within {timeout}s ({last}):\n{self.stderr()}")
+
+    def kill(self) -> None:
+        """SIGKILL the process group this server started (a crash: nothing is flushed or closed)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM the server's process group, then SIGKILL it if it does not stop within 10 s."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def client(self, connections: int = 100, timeout: float = 30.0) -> httpx.AsyncClient:
+        """A keep-alive client of this server, logged in as tje0."""
+        return httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=TJE0,
+            timeout=timeout,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        )
+
+
+class Servers:
+    """Several servers started together and always stopped, whatever the test did."""
+
+    def __init__(self, servers: Iterable[Server]) -> None:
+        self.servers = list(servers)
+
+    def __enter__(self) -> list[Server]:
+        try:
+            for server in self.servers:
+                server.start()
+            for server in self.servers:
+                server.wait_ready()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self.servers
+
+    def __exit__(self, *exc: object) -> None:
+        for server in self.servers:
+            server.stop()
