@@ -25,7 +25,7 @@ from sochat.domain import datetimes
 from sochat.domain.errors import Unauthorized
 from sochat.domain.principal import Principal
 from sochat.security.oidc import JwtRejected, OidcSettings, OidcVerifier
-from sochat.security.passwords import VerifiedCredentials, verify_password
+from sochat.security.passwords import VERIFIERS, VerifiedCredentials, verify_password
 from sochat.security.tokens import ACCESS_PREFIX, TICKET_PREFIX, same_secret, token_hash
 from sochat.settings import Settings
 from sochat.store.protocol import Store, UserRecord
@@ -148,7 +148,7 @@ class Authenticator:
                 raise Unauthorized(REFUSED)
             return user
         # argon2 is slow on purpose: off the event loop, and run even for unknown users so timing is alike.
-        ok = await asyncio.get_running_loop().run_in_executor(None, verify_password, stored_hash, password)
+        ok = await asyncio.get_running_loop().run_in_executor(VERIFIERS, verify_password, stored_hash, password)
         if await self.lockout.locked(keys):
             raise Unauthorized(REFUSED)
         if not ok or user is None or stored_hash is None:

@@ -8,6 +8,7 @@ process and in every other one, because the hash is read from the database on ea
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import hmac
 import secrets
@@ -18,6 +19,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _HASHER = PasswordHasher()
+# argon2 takes 64 MiB per verification by design. Running them on a small pool of our own bounds the
+# memory and CPU that a burst of logins (or of guesses for unknown users) can take: requests queue instead.
+VERIFIERS = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="sochat-argon2")
 # Verified against when the user does not exist, so that an unknown name costs the same as a wrong password.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
