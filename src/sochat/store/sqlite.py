@@ -122,6 +122,17 @@ class SqliteStore:
         except sqlite3.OperationalError as exc:
             raise Unavailable(f"The database cannot be read right now: {exc}") from exc
 
+    def _lookup(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """A point read by key, run right here on the caller's thread (the event loop's).
+
+        In WAL mode a read never waits for the writer, and these reads take microseconds, so handing them
+        to a thread would cost more than it saves. Scans (the list, counts) still go to the reader threads.
+        """
+        try:
+            return job(self._reader())
+        except sqlite3.OperationalError as exc:
+            raise Unavailable(f"The database cannot be read right now: {exc}") from exc
+
     async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
         result: T = await asyncio.wrap_future(self._writer.submit(job))
         return result
@@ -189,7 +200,7 @@ class SqliteStore:
         return await self._write(job)
 
     async def get_chat_session(self, chat_session_id: int) -> StoredChatSession | None:
-        return await self._read(lambda conn: _read_session(conn, chat_session_id))
+        return self._lookup(lambda conn: _read_session(conn, chat_session_id))
 
     async def list_chat_sessions(self, query: ListQuery) -> ListPage:
         sql, params = compile_list(query, _SESSION_COLUMNS, SQLITE)
@@ -224,13 +235,13 @@ class SqliteStore:
         plan = {carrier: sorted(set(ids)) for carrier, ids in wanted.items() if ids}
         if not plan:
             return {}
-        return await self._read(lambda conn: _find_links(conn, plan))
+        return self._lookup(lambda conn: _find_links(conn, plan))
 
     async def find_user(self, user_name: str) -> UserRecord | None:
-        return await self._read(lambda conn: _find_user(conn, user_name))
+        return self._lookup(lambda conn: _find_user(conn, user_name))
 
     async def find_user_by_id(self, associate_id: int) -> UserRecord | None:
-        return await self._read(lambda conn: _find_user(conn, associate_id=associate_id))
+        return self._lookup(lambda conn: _find_user(conn, associate_id=associate_id))
 
     # -- credentials ----------------------------------------------------------------------------
 
@@ -262,7 +273,7 @@ class SqliteStore:
             user = UserRecord(row[4], row[5], Role(row[6]), row[7], row[8])
             return TokenRecord(row[0], user, row[1], row[2], row[3])
 
-        return await self._read(job)
+        return self._lookup(job)
 
     async def touch_token(self, token_hash: str, now_ticks: int) -> None:
         await self._write(
@@ -287,7 +298,7 @@ class SqliteStore:
             ).fetchone()
             return None if row is None else AppRecord(row[0], row[1], row[2], bool(row[3]))
 
-        return await self._read(job)
+        return self._lookup(job)
 
     async def note_auth_failure(
         self, keys: list[str], now_ticks: int, window_ticks: int, lock_after: int, lock_ticks: int
@@ -313,7 +324,7 @@ class SqliteStore:
 
     async def auth_locked_until(self, keys: list[str]) -> int:
         marks = ", ".join("?" * len(keys))
-        return await self._read(
+        return self._lookup(
             lambda conn: int(
                 conn.execute(
                     f"SELECT COALESCE(MAX(locked_until), 0) FROM auth_failure WHERE key IN ({marks})", keys
@@ -323,7 +334,7 @@ class SqliteStore:
 
     async def auth_failures(self, keys: list[str], now_ticks: int, window_ticks: int) -> int:
         marks = ", ".join("?" * len(keys))
-        return await self._read(
+        return self._lookup(
             lambda conn: int(
                 conn.execute(
                     f"SELECT COALESCE(MAX(failures), 0) FROM auth_failure WHERE key IN ({marks}) AND window_ticks >= ?",
@@ -384,7 +395,7 @@ class SqliteStore:
             conn.close()
 
     async def ping(self) -> None:
-        await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
+        self._lookup(lambda conn: conn.execute("SELECT 1").fetchone())
 
     # -- administration ----------------------------------------------------------------------------
 
