@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -252,12 +253,12 @@ def serve(workers: int, **options: object) -> None:
         # app from the same settings (they share nothing but the database).
         app.shutdown()
         os.environ[SETTINGS_ENVIRONMENT] = settings_to_json(replace(settings, demo=False))
+        listener = _listening_socket(settings.host, settings.port)
         uvicorn.run(
             "sochat.app:app_from_environment",
             factory=True,
             workers=workers,
-            host=settings.host,
-            port=settings.port,
+            fd=listener.fileno(),
             log_config=None,
             access_log=False,
             lifespan="on",
@@ -608,6 +609,25 @@ def _no_file() -> Iterator[None]:
 @contextmanager
 def _stdout() -> Iterator[TextIO]:
     yield sys.stdout
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The workers' shared listening socket, bound here with TCP_NODELAY.
+
+    Left to uvicorn, the multi-worker socket is created with protocol 0, asyncio then leaves Nagle's algorithm
+    on for accepted connections, and every answer after the first on a keep-alive connection waits about 40 ms
+    for the client's delayed ACK (bench/workers_nodelay.py). Linux copies the option to accepted sockets.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        listener.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+    listener.set_inheritable(True)
+    return listener
 
 
 def _now_ticks() -> int:
