@@ -1,7 +1,13 @@
-"""JSON bodies: strict UTF-8, bounded nesting, errors that give the byte position."""
+"""JSON bodies: strict UTF-8, bounded nesting, errors that give the byte position.
+
+msgspec parses; when it refuses a body, the error message is built from facts we establish ourselves (the
+standard library's UTF-8 decoder and JSON scanner, on the error path only), never from msgspec's message text,
+whose wording and positions have changed between releases.
+"""
 
 from __future__ import annotations
 
+import json as stdlib_json
 from typing import Any
 
 import msgspec
@@ -20,30 +26,33 @@ def decode(body: bytes) -> Any:
         return None
     try:
         return _decoder.decode(body)
-    except UnicodeDecodeError:
-        raise MalformedBody(f"The body is not valid UTF-8: {_first_bad_byte(body)}") from None
-    except msgspec.DecodeError as exc:
-        raise MalformedBody(f"The body is not valid JSON: {_describe(exc, len(body))}") from None
-    except RecursionError:
-        raise MalformedBody("The body is not valid JSON: it is nested too deeply") from None
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        raise MalformedBody(_why_not_json(body)) from None
 
 
 def encode(value: Any) -> bytes:
     return _encoder.encode(value)
 
 
-def _describe(exc: msgspec.DecodeError, length: int) -> str:
-    # msgspec says "JSON is malformed: <what> (byte N)"; keep the part after the prefix.
-    text = str(exc)
-    if text == "Input data was truncated":
-        return f"it ends early (at byte {length}, inside an unfinished value)"
-    return text.split(": ", 1)[1] if text.startswith("JSON is malformed: ") else text
-
-
-def _first_bad_byte(body: bytes) -> str:
-    """Where the body stops being UTF-8 (only called on the error path)."""
+def _why_not_json(body: bytes) -> str:
+    """What is wrong with a body msgspec refused, with the byte position (only called on the error path)."""
     try:
-        body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"byte 0x{body[exc.start]:02x} at position {exc.start} ({exc.reason})"
-    return "a string holds a byte sequence that is not UTF-8"
+        return (
+            f"The body is not valid UTF-8: byte 0x{body[exc.start]:02x} at position {exc.start} ({exc.reason})"
+        )
+    try:
+        stdlib_json.loads(text)
+    except stdlib_json.JSONDecodeError as exc:
+        at = len(text[: exc.pos].encode("utf-8"))
+        # An unterminated string is reported at its opening quote; the body really ends at its last byte.
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+            at = len(body)
+            return f"The body is not valid JSON: it ends early (at byte {at}, inside an unfinished value)"
+        return f"The body is not valid JSON: {exc.msg} (byte {at})"
+    except RecursionError:
+        return "The body is not valid JSON: it is nested too deeply"
+    # The standard library reads what msgspec refused: constructs msgspec rejects on purpose
+    # (NaN, Infinity, numbers beyond its range, nesting past its depth limit).
+    return "The body is not valid JSON: it holds a value sochat does not accept (NaN, Infinity or nesting too deep)"
