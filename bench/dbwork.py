@@ -83,11 +83,11 @@ def sample_row(n: int, *, sqlite: bool) -> list[Any]:
     return row
 
 
-def _insert_sql(mark: str) -> str:
+def insert_sql(mark: str) -> str:
     return f"INSERT INTO chat_session ({', '.join(COLUMNS)}) VALUES ({', '.join([mark] * len(COLUMNS))})"
 
 
-def _update_sql(mark: str) -> str:
+def update_sql(mark: str) -> str:
     sets = ", ".join(f"{c} = {mark}" for c in COLUMNS)
     return f"UPDATE chat_session SET {sets}, row_version = row_version + 1 WHERE chat_session_id = {mark}"
 
@@ -101,7 +101,7 @@ def sqlite_loop(path: Path, seconds: float, *, op: str, ids: tuple[int, int] = (
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
-        sql = _insert_sql("?") if op == "insert" else _update_sql("?")
+        sql = insert_sql("?") if op == "insert" else update_sql("?")
         rows = 0
         started = time.perf_counter()
         deadline = started + seconds
@@ -127,7 +127,7 @@ def pg_loop(url: str, seconds: float, *, op: str, ids: tuple[int, int] = (1, 1))
 
     conninfo, _ = postgres_conninfo(url)
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        sql = _insert_sql("%s") if op == "insert" else _update_sql("%s")
+        sql = insert_sql("%s") if op == "insert" else update_sql("%s")
         rows = 0
         started = time.perf_counter()
         deadline = started + seconds

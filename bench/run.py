@@ -540,6 +540,7 @@ def phase_growth(run: Run, name: str, rates: dict[str, float]) -> dict[str, Any]
     for size in run.mode.growth_sizes:
         started = time.monotonic()
         added = db.grow(size, offline=True)
+        os.sync()  # write the loaded pages back now, not while the next measurement runs
         seeded = time.monotonic() - started
         log(f"growth {name}: {size:,} rows ({added:,} generated in {seeded:.0f} s)")
         server = start_sochat(db.url, run.logfile(f"growth-{name}-{size}"), demo=False)
