@@ -13,7 +13,7 @@ import httpx
 from click.testing import CliRunner, Result
 
 from sochat.cli import main
-from sochat.store.sqlite import SqliteStore
+from sochat.store.protocol import Store
 
 AGENT_PATH = "/api/v1/Agents/Chat/"
 SAVE = AGENT_PATH + "SaveChatSessionEntity"
@@ -299,7 +299,7 @@ def enum_members(carrier: str) -> set[str]:
 class Crm:
     """An httpx client on an in-process app over a private copy of the demo company."""
 
-    def __init__(self, client: httpx.AsyncClient, store: SqliteStore) -> None:
+    def __init__(self, client: httpx.AsyncClient, store: Store) -> None:
         self.client = client
         self.store = store
 
