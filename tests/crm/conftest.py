@@ -5,14 +5,14 @@ per test, and an in-process app on it. ``any_crm`` is the same on both databases
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from crm_support import OTHER_AGENT, USERS, Crm
+from crm_support import OTHER_AGENT, USERS, Crm, CrmFactory
 
 from database_backends import copy_schema_rows, drop_schema, unique_name, with_query
 from sochat.app import create_app
@@ -21,8 +21,6 @@ from sochat.settings import Settings
 from sochat.store.protocol import Store
 from sochat.store.sqlite import SqliteStore
 from sochat.store.url import open_store
-
-CrmFactory = Callable[..., AbstractAsyncContextManager[Crm]]
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ carrier property lists (superoffice-reference.md section 4, copied here as the i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -345,6 +347,10 @@ class Crm:
     async def count(self) -> int:
         """How many sessions are stored."""
         return sum((await self.store.count_chat_sessions_by_status()).values())
+
+
+# Opens an app on the test's copy of the company with the given Settings fields (conftest.py's crm_factory).
+CrmFactory = Callable[..., AbstractAsyncContextManager[Crm]]
 
 
 def assert_error(response: httpx.Response, status: int, error_type: str) -> str:

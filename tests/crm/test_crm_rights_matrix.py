@@ -25,6 +25,7 @@ from crm_support import (
     TABLE_MASK,
     USERS,
     Crm,
+    CrmFactory,
     assert_error,
     owner_of,
     user_link,
@@ -394,4 +395,219 @@ async def test_agent_claims_an_unassigned_session_and_the_other_agent_loses_sigh
     )
     assert other_save.status_code == 200, other_save.text  # as for an unknown id: a new session
     assert other_save.json()["ChatSessionId"] != session_id
+    assert await crm.stored(session_id) == before
+
+
+# -- another agent's session answers exactly as an id that is not stored -----------------------------------------
+
+JSON_PATCH = {"Content-Type": "application/json-patch+json"}
+# A patch whose test fails on any stored or default session: if it were applied, the answer would be 409.
+FAILING_PATCH = [{"op": "test", "path": "/CustomerName", "value": "not what is stored"}]
+HIDDEN_ROUTES = (
+    "agent.Save",
+    "agent.Save merge-patch",
+    "agent.Save unknown link",
+    "agent.Delete",
+    "rest.GET",
+    "rest.PUT",
+    "rest.PATCH",
+    "rest.PATCH failing test",
+    "rest.DELETE",
+)
+CONDITIONS: dict[str, dict[str, str]] = {
+    "no condition": {},
+    "If-Match version": {"If-Match": '"{id}.1"'},  # the version the session really has
+    "If-Match *": {"If-Match": "*"},
+    "If-Unmodified-Since later": {"If-Unmodified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+    "If-Unmodified-Since earlier": {"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"},
+    "If-None-Match *": {"If-None-Match": "*"},
+    "If-Modified-Since": {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"},
+}
+
+
+async def send_as_agent(crm: Crm, route: str, session_id: int, headers: dict[str, str]) -> httpx.Response:
+    """``route`` on ``session_id`` as the agent, trying to take the session over."""
+    mine = user_link(USERS["agent"].associate_id)
+    body = {**BASE, "ChatSessionId": session_id, "User": mine, **CHANGE}
+    path = f"{REST}/{session_id}"
+    if route == "agent.Save":
+        return await crm.call("POST", SAVE, role="agent", json_body=body, headers=headers)
+    if route == "agent.Save merge-patch":
+        patch = {"ChatSessionId": session_id, "User": mine, **CHANGE}
+        return await crm.call("POST", SAVE, role="agent", json_body=patch, headers={**MERGE_PATCH, **headers})
+    if route == "agent.Save unknown link":
+        unknown = {**body, "Contact": {"ContactId": 999_999}}  # strict mode checks links
+        return await crm.call("POST", SAVE, role="agent", json_body=unknown, headers=headers)
+    if route == "agent.Delete":
+        params = {"ChatSessionEntityId": session_id}
+        return await crm.call("POST", DELETE, role="agent", params=params, headers=headers)
+    if route == "rest.GET":
+        return await crm.call("GET", path, role="agent", headers=headers)
+    if route == "rest.PUT":
+        return await crm.call("PUT", path, role="agent", json_body=body, headers=headers)
+    if route == "rest.PATCH":
+        return await crm.call("PATCH", path, role="agent", json_body=CHANGE, headers={**MERGE_PATCH, **headers})
+    if route == "rest.PATCH failing test":
+        return await crm.call("PATCH", path, role="agent", json_body=FAILING_PATCH, headers={**JSON_PATCH, **headers})
+    assert route == "rest.DELETE"
+    return await crm.call("DELETE", path, role="agent", headers=headers)
+
+
+def what_the_caller_learns(response: httpx.Response, named_id: int, fresh_ids: set[int]) -> dict[str, object]:
+    """Everything in an answer, with the id the request named written as <id>. A session created by the request
+    counts by what it holds, not its fresh id (collected into ``fresh_ids``)."""
+    learned: dict[str, object] = {"status": response.status_code}
+    if response.content:
+        body = response.json()
+        if isinstance(body, dict) and body.get("Error") is True:
+            body["ErrorMessage"] = body["ErrorMessage"].replace(str(named_id), "<id>")
+        elif isinstance(body, dict):
+            fresh_ids.add(body.pop("ChatSessionId"))
+            body.pop("_Links", None)
+            body.pop("WhenRequested")  # a patch onto the default entity starts from the time of the request
+            learned["etag version"] = response.headers["etag"].strip('"').split(".")[1]
+        learned["body"] = body
+    return learned
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["compat", "strict"])
+@pytest.mark.parametrize("route", HIDDEN_ROUTES)
+async def test_another_agents_session_answers_as_an_id_that_is_not_stored(
+    any_crm_factory: CrmFactory, route: str, strict: bool
+) -> None:
+    """Every write and conditional header sent by an agent to another agent's session answers exactly as for an id
+    that is not stored: same status, error type and message apart from the id; a compatible Save creates a new
+    session in both cases. The other agent's session is never changed."""
+    async with any_crm_factory(strict=strict) as crm:
+        hidden = (await crm.create(**BASE, User=user_link(OTHER_AGENT.associate_id)))["ChatSessionId"]
+        missing = hidden + 100_000
+        before = await crm.stored(hidden)
+        assert before is not None and await crm.stored(missing) is None
+        for condition, template in CONDITIONS.items():
+            count = await crm.count()
+            fresh: set[int] = set()
+            learned = []
+            for session_id in (hidden, missing):
+                headers = {name: value.format(id=session_id) for name, value in template.items()}
+                response = await send_as_agent(crm, route, session_id, headers)
+                assert response.status_code < 500, response.text
+                learned.append(what_the_caller_learns(response, session_id, fresh))
+            assert learned[0] == learned[1], condition
+            assert not fresh & {hidden, missing}, condition
+            assert await crm.count() == count + len(fresh), condition
+        assert await crm.stored(hidden) == before
+        assert await crm.stored(missing) is None
+
+
+async def test_a_save_to_another_agents_session_creates_a_new_one_in_compatible_mode(crm: Crm) -> None:
+    """What the compatible default means for another agent's id: a new session of the agent's own, with a fresh id,
+    as for any id that is not stored."""
+    hidden = (await crm.create(**BASE, User=user_link(OTHER_AGENT.associate_id)))["ChatSessionId"]
+    before = await crm.stored(hidden)
+    response = await send_as_agent(crm, "agent.Save", hidden, {})
+    assert response.status_code == 200, response.text
+    created = response.json()
+    assert created["ChatSessionId"] > hidden
+    assert created["User"]["AssociateId"] == USERS["agent"].associate_id
+    assert created["CustomerName"] == "changed"
+    assert await crm.stored(hidden) == before
+
+
+async def test_strict_mode_refuses_another_agents_id_before_checking_links(strict_crm: Crm) -> None:
+    """Strict mode answers another agent's id, and an unknown one, with the same 404, before any link lookup (an
+    unknown link would otherwise be the 400)."""
+    hidden = (await strict_crm.create(**BASE, User=user_link(OTHER_AGENT.associate_id)))["ChatSessionId"]
+    messages = []
+    for session_id in (hidden, hidden + 100_000):
+        response = await send_as_agent(strict_crm, "agent.Save unknown link", session_id, {})
+        messages.append(assert_error(response, 404, "SoNotFoundException").replace(str(session_id), "<id>"))
+    assert messages[0] == messages[1]
+    assert "strict mode" in messages[0]
+
+
+# -- Idempotency-Key replays ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", CREATE_ROUTES)
+async def test_replay_answers_only_what_the_caller_may_see_now(crm: Crm, route: str) -> None:
+    """A replay answers the session the first request created only while the caller may see it: once it is
+    assigned to another agent the replay is the 404 of a session deleted since, nothing is created, and it answers
+    again once the session is back in the caller's sight."""
+    path = SAVE if route == "agent.Save" else REST
+    body = {**BASE, "ChatSessionId": 0, "User": user_link(USERS["agent"].associate_id)}
+
+    async def create(key: str) -> httpx.Response:
+        return await crm.call("POST", path, role="agent", json_body=body, headers={"Idempotency-Key": key})
+
+    first = await create("reassigned")
+    assert first.status_code == 200, first.text
+    session_id = first.json()["ChatSessionId"]
+    replay = await create("reassigned")
+    assert replay.status_code == 200, replay.text
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json()["ChatSessionId"] == session_id
+
+    handed = await crm.call(
+        "PATCH", f"{REST}/{session_id}", json_body={"User": user_link(OTHER_AGENT.associate_id)}, headers=MERGE_PATCH
+    )
+    assert handed.status_code == 200, handed.text
+    theirs = await crm.stored(session_id)
+    count = await crm.count()
+    hidden = await create("reassigned")
+
+    gone = (await create("deleted")).json()["ChatSessionId"]
+    assert (await crm.call("DELETE", f"{REST}/{gone}")).status_code == 204
+    deleted = await create("deleted")
+
+    hidden_message = assert_error(hidden, 404, "SoNotFoundException")
+    assert hidden_message == assert_error(deleted, 404, "SoNotFoundException")
+    assert str(session_id) not in hidden_message and "idempotent-replayed" not in hidden.headers
+    assert hidden.json() == deleted.json()
+    assert await crm.count() == count
+    assert await crm.stored(session_id) == theirs
+
+    released = await crm.call("PATCH", f"{REST}/{session_id}", json_body={"User": None}, headers=MERGE_PATCH)
+    assert released.status_code == 200, released.text
+    again = await create("reassigned")
+    assert again.status_code == 200, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["ChatSessionId"] == session_id
+    assert again.json()["User"] is None
+
+
+async def test_replay_of_an_admins_create_follows_no_owner(crm: Crm) -> None:
+    """The admin sees every session, so its replay answers the session whoever it is assigned to now."""
+    body = {**BASE, "ChatSessionId": 0, "User": None}
+    headers = {"Idempotency-Key": "admin-key"}
+    first = await crm.call("POST", SAVE, json_body=body, headers=headers)
+    session_id = first.json()["ChatSessionId"]
+    handed = await crm.call(
+        "PATCH", f"{REST}/{session_id}", json_body={"User": user_link(OTHER_AGENT.associate_id)}, headers=MERGE_PATCH
+    )
+    assert handed.status_code == 200, handed.text
+    replay = await crm.call("POST", SAVE, json_body=body, headers=headers)
+    assert replay.status_code == 200, replay.text
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json()["User"]["AssociateId"] == OTHER_AGENT.associate_id
+
+
+# -- rights before body work -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ["agent.Save", "rest.POST", "rest.PUT", "rest.PATCH"])
+async def test_a_caller_without_the_right_is_refused_before_the_patch_is_applied(crm: Crm, route: str) -> None:
+    """A patch from a readonly caller is refused with 403 before it is applied: the same patch from the admin fails
+    its test (409), so applying it first would have answered 409."""
+    session_id = (await crm.create(**BASE, User=None))["ChatSessionId"]
+    before = await crm.stored(session_id)
+    patch = [{"op": "test", "path": "/ChatSessionId", "value": session_id}, *FAILING_PATCH]
+    path = {"agent.Save": SAVE, "rest.POST": REST}.get(route, f"{REST}/{session_id}")
+    method = route.split(".")[1].replace("Save", "POST")
+    answers = {
+        role: await crm.call(method, path, role=role, json_body=patch, headers=JSON_PATCH)
+        for role in ("readonly", "admin")
+    }
+    message = assert_error(answers["readonly"], 403, "SoAccessDeniedException")
+    assert "readonly" in message
+    assert_error(answers["admin"], 409, "SoConflictException")
     assert await crm.stored(session_id) == before

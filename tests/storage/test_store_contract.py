@@ -331,6 +331,33 @@ async def test_scope_treats_sessions_outside_it_as_not_stored(store: Store, back
     )
 
 
+async def test_scope_is_checked_inside_the_write_against_a_concurrent_reassignment(store: Store) -> None:
+    """Twenty writes in agent 6's scope race one reassignment to agent 5: once the reassignment is stored none of
+    them lands, so every write that succeeded comes before it and the session ends with agent 5."""
+    session_id = await insert(store, dataclasses.replace(OTHER, user_id=None))
+    agent6 = Precondition(scope=SessionScope(6))
+    writes = [
+        store.save_chat_session(
+            with_id(dataclasses.replace(OTHER, user_id=6, rating=i), session_id),
+            create_if_missing=False,
+            precondition=agent6,
+        )
+        for i in range(20)
+    ]
+    handover = store.save_chat_session(
+        with_id(dataclasses.replace(OTHER, user_id=5), session_id), create_if_missing=False
+    )
+    outcomes = await asyncio.gather(*writes[:10], handover, *writes[10:])
+    reassigned = outcomes[10].stored
+    assert reassigned is not None
+    landed = [
+        outcome.stored.version for outcome in outcomes if outcome.stored is not None and outcome is not outcomes[10]
+    ]
+    assert all(version < reassigned.version for version in landed)
+    stored = await store.get_chat_session(session_id)
+    assert stored is not None and stored.session.user_id == 5 and stored.version == reassigned.version
+
+
 # -- idempotency keys ------------------------------------------------------------------------------------
 
 
