@@ -17,6 +17,7 @@ from sochat.domain.rights import (
     INSERT,
     SELECT,
     UPDATE,
+    SessionScope,
     TableRight,
     chat_session_table_right,
     protected_attributes,
@@ -76,8 +77,7 @@ class ChatAgent:
                 "Agents may assign a chat session only to themselves (use TransferTo to hand over)",
                 source="ChatAgent",
             )
-        if scope.associate_id is not None:
-            precondition = replace(precondition or Precondition(), scope=scope)
+        precondition = _within(scope, precondition)
         keep = protected_attributes(principal.role)
         if keep:
             # Fields this role may not change: a new session gets their defaults, a stored one keeps its values.
@@ -134,9 +134,7 @@ class ChatAgent:
     ) -> bool:
         """Delete a session; False when it was not stored or the caller may not see it (answered the same)."""
         self._require(principal, DELETE, "delete")
-        scope = session_scope(principal)
-        if scope.associate_id is not None:
-            precondition = replace(precondition or Precondition(), scope=scope)
+        precondition = _within(session_scope(principal), precondition)
         return await self._store.delete_chat_session(chat_session_id, precondition=precondition)
 
     def _require(self, principal: Principal, bit: int, action: str) -> TableRight:
@@ -166,6 +164,13 @@ class ChatAgent:
                     f"{name}: no {_CARRIER_OF_FIELD[name]} with id {link_id} is stored (strict mode)",
                     property_name=name,
                 )
+
+
+def _within(scope: SessionScope, precondition: Precondition | None) -> Precondition | None:
+    """The write's precondition, limited to the caller's scope; the store checks it on the locked row."""
+    if scope.associate_id is None:
+        return precondition
+    return replace(precondition or Precondition(), scope=scope)
 
 
 def _not_stored(chat_session_id: int, *, must_exist: bool) -> NotFound:
