@@ -5,6 +5,8 @@ carrier property lists (superoffice-reference.md section 4, copied here as the i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import httpx
 from click.testing import CliRunner, Result
 
 from sochat.cli import main
-from sochat.store.sqlite import SqliteStore
+from sochat.store.protocol import Store
 
 AGENT_PATH = "/api/v1/Agents/Chat/"
 SAVE = AGENT_PATH + "SaveChatSessionEntity"
@@ -299,7 +301,7 @@ def enum_members(carrier: str) -> set[str]:
 class Crm:
     """An httpx client on an in-process app over a private copy of the demo company."""
 
-    def __init__(self, client: httpx.AsyncClient, store: SqliteStore) -> None:
+    def __init__(self, client: httpx.AsyncClient, store: Store) -> None:
         self.client = client
         self.store = store
 
@@ -345,6 +347,10 @@ class Crm:
     async def count(self) -> int:
         """How many sessions are stored."""
         return sum((await self.store.count_chat_sessions_by_status()).values())
+
+
+# Opens an app on the test's copy of the company with the given Settings fields (conftest.py's crm_factory).
+CrmFactory = Callable[..., AbstractAsyncContextManager[Crm]]
 
 
 def assert_error(response: httpx.Response, status: int, error_type: str) -> str:

@@ -1,8 +1,10 @@
 """The rights matrix: every role x every route that touches a chat session x the caller's own session, another
 agent's and an unassigned one. Each cell checks the status and then reads back, as the admin, what is stored.
+Every test here runs on both databases.
 
 docs/behaviour.md, Rights: admin FULL on all sessions; agent URI on its own and unassigned sessions only (another
-agent's session reads as missing, writes to it are 403); readonly Select on all.
+agent's session is answered exactly as an id that is not stored, by reads, writes, conditional headers and
+Idempotency-Key replays alike); readonly Select on all.
 """
 
 from __future__ import annotations
@@ -23,12 +25,25 @@ from crm_support import (
     TABLE_MASK,
     USERS,
     Crm,
+    CrmFactory,
     assert_error,
     owner_of,
     user_link,
 )
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def crm(any_crm: Crm) -> Crm:
+    """The matrix runs on SQLite and on PostgreSQL: the object-level rule is checked inside each store's write."""
+    return any_crm
+
+
+@pytest.fixture
+def strict_crm(any_strict_crm: Crm) -> Crm:
+    return any_strict_crm
+
 
 OWNERSHIPS = ("own", "other", "unassigned")
 ID_ROUTES = ("agent.Get", "agent.Save", "agent.Delete", "rest.GET", "rest.PUT", "rest.PATCH", "rest.DELETE")
@@ -54,16 +69,19 @@ def visible(role: str, ownership: str) -> bool:
 
 
 def outcome(role: str, route: str, ownership: str) -> str:
-    """The documented result of one cell: read, hidden, written, forbidden or deleted."""
+    """The documented result of one cell: read, hidden, written, fresh, forbidden or deleted."""
     action = route.split(".")[1]
     if action in ("Get", "GET"):
         return "read" if visible(role, ownership) else "hidden"
     if action in ("Delete", "DELETE"):
-        return "deleted" if role == "admin" else "forbidden"
-    may_write = role == "admin" or (role == "agent" and visible(role, ownership))
-    if not may_write and action == "PATCH" and not visible(role, ownership):
-        return "hidden"  # a PATCH reads the session first, and the read hides another agent's session
-    return "written" if may_write else "forbidden"
+        return "deleted" if role == "admin" else "forbidden"  # the table right decides first
+    if role == "readonly":
+        return "forbidden"
+    if visible(role, ownership):
+        return "written"
+    # Another agent's session is answered as an id that is not stored: Save creates a new session with a
+    # fresh id (SuperOffice's compatible default), PUT and PATCH answer 404.
+    return "fresh" if action == "Save" else "hidden"
 
 
 async def send(crm: Crm, role: str, route: str, session_id: int, owner: int | None) -> httpx.Response:
@@ -126,6 +144,13 @@ async def test_route_on_session(crm: Crm, role: str, route: str, ownership: str)
         assert answer["CustomerName"] == "changed"
         assert answer["TableRight"]["Mask"] == TABLE_MASK[role]
         assert after == {**before, **CHANGE}
+    elif expected == "fresh":
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["ChatSessionId"] > session_id  # a new session; the other agent's is untouched
+        assert answer["CustomerName"] == "changed"
+        assert answer["User"]["AssociateId"] == USERS[role].associate_id
+        assert after == before
     elif expected == "forbidden":
         assert_error(response, 403, "SoAccessDeniedException")
         assert after == before
@@ -134,7 +159,7 @@ async def test_route_on_session(crm: Crm, role: str, route: str, ownership: str)
         assert response.status_code == 204, response.text
         assert response.content == b""
         assert after is None
-    assert await crm.count() == count - (expected == "deleted")
+    assert await crm.count() == count - (expected == "deleted") + (expected == "fresh")
 
 
 @pytest.mark.parametrize("ownership", OWNERSHIPS)
@@ -292,7 +317,7 @@ async def test_object_rule_holds_whatever_the_sign_in(crm: Crm, via: str) -> Non
         headers=headers,
         auth=auth,  # type: ignore[arg-type]
     )
-    assert_error(taken, 403, "SoAccessDeniedException")
+    assert_error(taken, 404, "SoNotFoundException")  # as for an id that is not stored
     assert await crm.stored(other) == before
 
 
@@ -363,8 +388,226 @@ async def test_agent_claims_an_unassigned_session_and_the_other_agent_loses_sigh
     other_get = await crm.call("POST", GET, user=OTHER_AGENT, params={"chatSessionEntityId": session_id})
     assert other_get.json() is None
     before = await crm.stored(session_id)
+    other_put = await crm.call("PUT", f"{REST}/{session_id}", user=OTHER_AGENT, json_body={**BASE, "User": None})
+    assert_error(other_put, 404, "SoNotFoundException")
     other_save = await crm.call(
         "POST", SAVE, user=OTHER_AGENT, json_body={**BASE, "ChatSessionId": session_id, "User": None}
     )
-    assert_error(other_save, 403, "SoAccessDeniedException")
+    assert other_save.status_code == 200, other_save.text  # as for an unknown id: a new session
+    assert other_save.json()["ChatSessionId"] != session_id
+    assert await crm.stored(session_id) == before
+
+
+# -- another agent's session answers exactly as an id that is not stored -----------------------------------------
+
+JSON_PATCH = {"Content-Type": "application/json-patch+json"}
+# A patch whose test fails on any stored or default session: if it were applied, the answer would be 409.
+FAILING_PATCH = [{"op": "test", "path": "/CustomerName", "value": "not what is stored"}]
+HIDDEN_ROUTES = (
+    "agent.Save",
+    "agent.Save merge-patch",
+    "agent.Save unknown link",
+    "agent.Delete",
+    "rest.GET",
+    "rest.PUT",
+    "rest.PATCH",
+    "rest.PATCH failing test",
+    "rest.DELETE",
+)
+CONDITIONS: dict[str, dict[str, str]] = {
+    "no condition": {},
+    "If-Match version": {"If-Match": '"{id}.1"'},  # the version the session really has
+    "If-Match *": {"If-Match": "*"},
+    "If-Unmodified-Since later": {"If-Unmodified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+    "If-Unmodified-Since earlier": {"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"},
+    "If-None-Match *": {"If-None-Match": "*"},
+    "If-Modified-Since": {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"},
+}
+
+
+async def send_as_agent(crm: Crm, route: str, session_id: int, headers: dict[str, str]) -> httpx.Response:
+    """``route`` on ``session_id`` as the agent, trying to take the session over."""
+    mine = user_link(USERS["agent"].associate_id)
+    body = {**BASE, "ChatSessionId": session_id, "User": mine, **CHANGE}
+    path = f"{REST}/{session_id}"
+    if route == "agent.Save":
+        return await crm.call("POST", SAVE, role="agent", json_body=body, headers=headers)
+    if route == "agent.Save merge-patch":
+        patch = {"ChatSessionId": session_id, "User": mine, **CHANGE}
+        return await crm.call("POST", SAVE, role="agent", json_body=patch, headers={**MERGE_PATCH, **headers})
+    if route == "agent.Save unknown link":
+        unknown = {**body, "Contact": {"ContactId": 999_999}}  # strict mode checks links
+        return await crm.call("POST", SAVE, role="agent", json_body=unknown, headers=headers)
+    if route == "agent.Delete":
+        params = {"ChatSessionEntityId": session_id}
+        return await crm.call("POST", DELETE, role="agent", params=params, headers=headers)
+    if route == "rest.GET":
+        return await crm.call("GET", path, role="agent", headers=headers)
+    if route == "rest.PUT":
+        return await crm.call("PUT", path, role="agent", json_body=body, headers=headers)
+    if route == "rest.PATCH":
+        return await crm.call("PATCH", path, role="agent", json_body=CHANGE, headers={**MERGE_PATCH, **headers})
+    if route == "rest.PATCH failing test":
+        return await crm.call("PATCH", path, role="agent", json_body=FAILING_PATCH, headers={**JSON_PATCH, **headers})
+    assert route == "rest.DELETE"
+    return await crm.call("DELETE", path, role="agent", headers=headers)
+
+
+def what_the_caller_learns(response: httpx.Response, named_id: int, fresh_ids: set[int]) -> dict[str, object]:
+    """Everything in an answer, with the id the request named written as <id>. A session created by the request
+    counts by what it holds, not its fresh id (collected into ``fresh_ids``)."""
+    learned: dict[str, object] = {"status": response.status_code}
+    if response.content:
+        body = response.json()
+        if isinstance(body, dict) and body.get("Error") is True:
+            body["ErrorMessage"] = body["ErrorMessage"].replace(str(named_id), "<id>")
+        elif isinstance(body, dict):
+            fresh_ids.add(body.pop("ChatSessionId"))
+            body.pop("_Links", None)
+            body.pop("WhenRequested")  # a patch onto the default entity starts from the time of the request
+            learned["etag version"] = response.headers["etag"].strip('"').split(".")[1]
+        learned["body"] = body
+    return learned
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["compat", "strict"])
+@pytest.mark.parametrize("route", HIDDEN_ROUTES)
+async def test_another_agents_session_answers_as_an_id_that_is_not_stored(
+    any_crm_factory: CrmFactory, route: str, strict: bool
+) -> None:
+    """Every write and conditional header sent by an agent to another agent's session answers exactly as for an id
+    that is not stored: same status, error type and message apart from the id; a compatible Save creates a new
+    session in both cases. The other agent's session is never changed."""
+    async with any_crm_factory(strict=strict) as crm:
+        hidden = (await crm.create(**BASE, User=user_link(OTHER_AGENT.associate_id)))["ChatSessionId"]
+        missing = hidden + 100_000
+        before = await crm.stored(hidden)
+        assert before is not None and await crm.stored(missing) is None
+        for condition, template in CONDITIONS.items():
+            count = await crm.count()
+            fresh: set[int] = set()
+            learned = []
+            for session_id in (hidden, missing):
+                headers = {name: value.format(id=session_id) for name, value in template.items()}
+                response = await send_as_agent(crm, route, session_id, headers)
+                assert response.status_code < 500, response.text
+                learned.append(what_the_caller_learns(response, session_id, fresh))
+            assert learned[0] == learned[1], condition
+            assert not fresh & {hidden, missing}, condition
+            assert await crm.count() == count + len(fresh), condition
+        assert await crm.stored(hidden) == before
+        assert await crm.stored(missing) is None
+
+
+async def test_a_save_to_another_agents_session_creates_a_new_one_in_compatible_mode(crm: Crm) -> None:
+    """What the compatible default means for another agent's id: a new session of the agent's own, with a fresh id,
+    as for any id that is not stored."""
+    hidden = (await crm.create(**BASE, User=user_link(OTHER_AGENT.associate_id)))["ChatSessionId"]
+    before = await crm.stored(hidden)
+    response = await send_as_agent(crm, "agent.Save", hidden, {})
+    assert response.status_code == 200, response.text
+    created = response.json()
+    assert created["ChatSessionId"] > hidden
+    assert created["User"]["AssociateId"] == USERS["agent"].associate_id
+    assert created["CustomerName"] == "changed"
+    assert await crm.stored(hidden) == before
+
+
+async def test_strict_mode_refuses_another_agents_id_before_checking_links(strict_crm: Crm) -> None:
+    """Strict mode answers another agent's id, and an unknown one, with the same 404, before any link lookup (an
+    unknown link would otherwise be the 400)."""
+    hidden = (await strict_crm.create(**BASE, User=user_link(OTHER_AGENT.associate_id)))["ChatSessionId"]
+    messages = []
+    for session_id in (hidden, hidden + 100_000):
+        response = await send_as_agent(strict_crm, "agent.Save unknown link", session_id, {})
+        messages.append(assert_error(response, 404, "SoNotFoundException").replace(str(session_id), "<id>"))
+    assert messages[0] == messages[1]
+    assert "strict mode" in messages[0]
+
+
+# -- Idempotency-Key replays ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", CREATE_ROUTES)
+async def test_replay_answers_only_what_the_caller_may_see_now(crm: Crm, route: str) -> None:
+    """A replay answers the session the first request created only while the caller may see it: once it is
+    assigned to another agent the replay is the 404 of a session deleted since, nothing is created, and it answers
+    again once the session is back in the caller's sight."""
+    path = SAVE if route == "agent.Save" else REST
+    body = {**BASE, "ChatSessionId": 0, "User": user_link(USERS["agent"].associate_id)}
+
+    async def create(key: str) -> httpx.Response:
+        return await crm.call("POST", path, role="agent", json_body=body, headers={"Idempotency-Key": key})
+
+    first = await create("reassigned")
+    assert first.status_code == 200, first.text
+    session_id = first.json()["ChatSessionId"]
+    replay = await create("reassigned")
+    assert replay.status_code == 200, replay.text
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json()["ChatSessionId"] == session_id
+
+    handed = await crm.call(
+        "PATCH", f"{REST}/{session_id}", json_body={"User": user_link(OTHER_AGENT.associate_id)}, headers=MERGE_PATCH
+    )
+    assert handed.status_code == 200, handed.text
+    theirs = await crm.stored(session_id)
+    count = await crm.count()
+    hidden = await create("reassigned")
+
+    gone = (await create("deleted")).json()["ChatSessionId"]
+    assert (await crm.call("DELETE", f"{REST}/{gone}")).status_code == 204
+    deleted = await create("deleted")
+
+    hidden_message = assert_error(hidden, 404, "SoNotFoundException")
+    assert hidden_message == assert_error(deleted, 404, "SoNotFoundException")
+    assert str(session_id) not in hidden_message and "idempotent-replayed" not in hidden.headers
+    assert hidden.json() == deleted.json()
+    assert await crm.count() == count
+    assert await crm.stored(session_id) == theirs
+
+    released = await crm.call("PATCH", f"{REST}/{session_id}", json_body={"User": None}, headers=MERGE_PATCH)
+    assert released.status_code == 200, released.text
+    again = await create("reassigned")
+    assert again.status_code == 200, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["ChatSessionId"] == session_id
+    assert again.json()["User"] is None
+
+
+async def test_replay_of_an_admins_create_follows_no_owner(crm: Crm) -> None:
+    """The admin sees every session, so its replay answers the session whoever it is assigned to now."""
+    body = {**BASE, "ChatSessionId": 0, "User": None}
+    headers = {"Idempotency-Key": "admin-key"}
+    first = await crm.call("POST", SAVE, json_body=body, headers=headers)
+    session_id = first.json()["ChatSessionId"]
+    handed = await crm.call(
+        "PATCH", f"{REST}/{session_id}", json_body={"User": user_link(OTHER_AGENT.associate_id)}, headers=MERGE_PATCH
+    )
+    assert handed.status_code == 200, handed.text
+    replay = await crm.call("POST", SAVE, json_body=body, headers=headers)
+    assert replay.status_code == 200, replay.text
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json()["User"]["AssociateId"] == OTHER_AGENT.associate_id
+
+
+# -- rights before body work -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ["agent.Save", "rest.POST", "rest.PUT", "rest.PATCH"])
+async def test_a_caller_without_the_right_is_refused_before_the_patch_is_applied(crm: Crm, route: str) -> None:
+    """A patch from a readonly caller is refused with 403 before it is applied: the same patch from the admin fails
+    its test (409), so applying it first would have answered 409."""
+    session_id = (await crm.create(**BASE, User=None))["ChatSessionId"]
+    before = await crm.stored(session_id)
+    patch = [{"op": "test", "path": "/ChatSessionId", "value": session_id}, *FAILING_PATCH]
+    path = {"agent.Save": SAVE, "rest.POST": REST}.get(route, f"{REST}/{session_id}")
+    method = route.split(".")[1].replace("Save", "POST")
+    answers = {
+        role: await crm.call(method, path, role=role, json_body=patch, headers=JSON_PATCH)
+        for role in ("readonly", "admin")
+    }
+    message = assert_error(answers["readonly"], 403, "SoAccessDeniedException")
+    assert "readonly" in message
+    assert_error(answers["admin"], 409, "SoConflictException")
     assert await crm.stored(session_id) == before

@@ -12,10 +12,11 @@ from storage_backends import Backend
 
 from sochat.domain import datetimes
 from sochat.domain.chat_session import ChatSession
-from sochat.domain.errors import Conflict, Forbidden, ImportConflict, PreconditionFailed, Unavailable
+from sochat.domain.errors import Conflict, ImportConflict, PreconditionFailed, Unavailable
 from sochat.domain.fields import INT32_MAX, INT32_MIN
 from sochat.domain.principal import Role
 from sochat.domain.query import And, Compare, Expr, InList, ListQuery, Or, Text, TextMatch
+from sochat.domain.rights import SessionScope
 from sochat.store import migrations
 from sochat.store.protocol import (
     AppRecord,
@@ -286,24 +287,75 @@ async def test_keep_does_not_apply_to_inserts(store: Store) -> None:
     assert outcome.stored.session == with_id(FULL, outcome.stored.session.chat_session_id)
 
 
-async def test_owner_precondition_guards_sessions_of_other_users(store: Store) -> None:
-    """A write naming an owner is refused on a session assigned to someone else, allowed on its own or unassigned."""
+async def test_scope_treats_sessions_outside_it_as_not_stored(store: Store, backend: Backend) -> None:
+    """A write with the caller's SessionScope treats a session assigned to someone else exactly as an id that is
+    not stored (no update, no delete, If-Match fails as on a missing id, or a fresh insert), and writes its own
+    and unassigned sessions."""
     theirs = await insert(store, dataclasses.replace(OTHER, user_id=5))
     unassigned = await insert(store, dataclasses.replace(OTHER, user_id=None))
-    with pytest.raises(Forbidden):
-        await store.save_chat_session(
-            with_id(FULL, theirs), create_if_missing=False, precondition=Precondition(owner=6)
-        )
-    with pytest.raises(Forbidden):
-        await store.delete_chat_session(theirs, precondition=Precondition(owner=6))
+    before = await store.get_chat_session(theirs)
+    agent6 = SessionScope(6)
+    hidden = await store.save_chat_session(
+        with_id(FULL, theirs), create_if_missing=False, precondition=Precondition(scope=agent6)
+    )
+    assert hidden.stored is None
+    assert not await store.delete_chat_session(theirs, precondition=Precondition(scope=agent6))
+    for missing_or_hidden in (theirs, 777):
+        with pytest.raises(PreconditionFailed, match=f"ChatSession {missing_or_hidden} does not exist"):
+            await store.save_chat_session(
+                with_id(FULL, missing_or_hidden),
+                create_if_missing=True,
+                precondition=Precondition(version=1, scope=agent6),
+            )
+    fresh = await store.save_chat_session(
+        with_id(FULL, theirs), create_if_missing=True, precondition=Precondition(scope=agent6)
+    )
+    assert fresh.stored is not None and fresh.stored.session.chat_session_id not in (theirs, unassigned)
+    assert await store.get_chat_session(theirs) == before
+    assert count_sessions(backend) == 3
+
     mine = await store.save_chat_session(
-        with_id(FULL, theirs), create_if_missing=False, precondition=Precondition(owner=5)
+        with_id(FULL, theirs), create_if_missing=False, precondition=Precondition(scope=SessionScope(5))
     )
     assert mine.stored is not None and mine.stored.version == 2
     taken = await store.save_chat_session(
-        with_id(FULL, unassigned), create_if_missing=False, precondition=Precondition(owner=6)
+        with_id(FULL, unassigned), create_if_missing=False, precondition=Precondition(scope=agent6)
     )
     assert taken.stored is not None and taken.stored.session.user_id == FULL.user_id
+    assert (
+        await store.delete_chat_session(fresh.stored.session.chat_session_id, precondition=Precondition(scope=agent6))
+        is False
+    )
+    assert await store.delete_chat_session(
+        fresh.stored.session.chat_session_id, precondition=Precondition(scope=SessionScope(FULL.user_id))
+    )
+
+
+async def test_scope_is_checked_inside_the_write_against_a_concurrent_reassignment(store: Store) -> None:
+    """Twenty writes in agent 6's scope race one reassignment to agent 5: once the reassignment is stored none of
+    them lands, so every write that succeeded comes before it and the session ends with agent 5."""
+    session_id = await insert(store, dataclasses.replace(OTHER, user_id=None))
+    agent6 = Precondition(scope=SessionScope(6))
+    writes = [
+        store.save_chat_session(
+            with_id(dataclasses.replace(OTHER, user_id=6, rating=i), session_id),
+            create_if_missing=False,
+            precondition=agent6,
+        )
+        for i in range(20)
+    ]
+    handover = store.save_chat_session(
+        with_id(dataclasses.replace(OTHER, user_id=5), session_id), create_if_missing=False
+    )
+    outcomes = await asyncio.gather(*writes[:10], handover, *writes[10:])
+    reassigned = outcomes[10].stored
+    assert reassigned is not None
+    landed = [
+        outcome.stored.version for outcome in outcomes if outcome.stored is not None and outcome is not outcomes[10]
+    ]
+    assert all(version < reassigned.version for version in landed)
+    stored = await store.get_chat_session(session_id)
+    assert stored is not None and stored.session.user_id == 5 and stored.version == reassigned.version
 
 
 # -- idempotency keys ------------------------------------------------------------------------------------

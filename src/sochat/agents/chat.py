@@ -11,16 +11,17 @@ from sochat.domain import datetimes
 from sochat.domain.chat_session import LINK_FIELDS, ChatSession, default_chat_session
 from sochat.domain.errors import Forbidden, InvalidInput, NotFound
 from sochat.domain.principal import Principal, Role
-from sochat.domain.query import And, Compare, ListQuery, Or
+from sochat.domain.query import And, ListQuery
 from sochat.domain.rights import (
     DELETE,
     INSERT,
     SELECT,
     UPDATE,
+    SessionScope,
     TableRight,
     chat_session_table_right,
-    may_see,
     protected_attributes,
+    session_scope,
 )
 from sochat.store.protocol import IdempotencyKey, ListPage, Precondition, Store, StoredChatSession
 
@@ -64,23 +65,28 @@ class ChatAgent:
 
         A non-zero id that is not stored creates a new session with a fresh id, as SuperOffice's row
         layer does; with ``must_exist`` (REST PUT and PATCH) or in strict mode it is a NotFound and
-        nothing is stored.
+        nothing is stored. A session the caller may not see counts as not stored, checked by the store
+        inside the write, so the caller can neither change it nor learn that it exists.
         """
         creating = session.chat_session_id <= 0
-        right = self._require(principal, INSERT if creating else UPDATE, "create" if creating else "update")
+        right = self.require_save(principal, session.chat_session_id)
+        scope = session_scope(principal)
+        if not scope.admits(session.user_id):
+            # A save may not put the session where its writer could no longer see it.
+            raise Forbidden(
+                "Agents may assign a chat session only to themselves (use TransferTo to hand over)",
+                source="ChatAgent",
+            )
+        precondition = _within(scope, precondition)
         keep = protected_attributes(principal.role)
-        if principal.role is Role.AGENT:
-            if session.user_id not in (None, principal.associate_id):
-                raise Forbidden(
-                    "Agents may assign a chat session only to themselves (use TransferTo to hand over)",
-                    source="ChatAgent",
-                )
-            precondition = replace(precondition or Precondition(), owner=principal.associate_id)
         if keep:
             # Fields this role may not change: a new session gets their defaults, a stored one keeps its values.
             defaults = ChatSession()
             session = replace(session, **{attr: getattr(defaults, attr) for attr in keep})
         if self._strict:
+            if not creating and not await self._visible(principal, session.chat_session_id):
+                # Refused before the link checks cost anything; the store checks again inside the write.
+                raise _not_stored(session.chat_session_id, must_exist=must_exist)
             await self._check_links_exist(session)
         outcome = await self._store.save_chat_session(
             session,
@@ -89,35 +95,46 @@ class ChatAgent:
             idempotency=idempotency if creating else None,
             keep=keep,
         )
-        if outcome.stored is None:
+        if outcome.replayed and (outcome.stored is None or not scope.admits(outcome.stored.session.user_id)):
+            # A replay answers only what the caller may see now: deleted and reassigned read the same.
             raise NotFound(
-                f"ChatSessionId {session.chat_session_id} is not stored"
-                + ("" if must_exist else "; send 0 to create a new session (strict mode refuses unknown ids)"),
+                "The chat session an earlier request with this Idempotency-Key created is not stored;"
+                " send a new Idempotency-Key to create another",
                 source="ChatAgent",
             )
+        if outcome.stored is None:
+            raise _not_stored(session.chat_session_id, must_exist=must_exist)
         return await self._view(outcome.stored, right, principal.role, replayed=outcome.replayed)
+
+    def require_save(self, principal: Principal, chat_session_id: int) -> TableRight:
+        """The table right a save of this id needs (insert for 0, update otherwise). Routes call it before
+        any work on the body that costs more than parsing it (applying a patch)."""
+        if chat_session_id <= 0:
+            return self._require(principal, INSERT, "create")
+        return self._require(principal, UPDATE, "update")
 
     async def get_chat_session_entity(self, principal: Principal, chat_session_id: int) -> ChatSessionView | None:
         """The stored session, or None (SuperOffice's agents answer 200 with null for an unknown id)."""
         right = self._require(principal, SELECT, "read")
         stored = await self._store.get_chat_session(chat_session_id)
-        if stored is None or not may_see(principal, stored.session):
+        if stored is None or not session_scope(principal).admits(stored.session.user_id):
             return None  # another agent's session is answered as if it did not exist
         return await self._view(stored, right, principal.role)
 
     async def list_chat_sessions(self, principal: Principal, query: ListQuery) -> ListPage:
         """One page of the caller's visible sessions (the archive behind GET /api/v1/ChatSession)."""
         self._require(principal, SELECT, "read")
-        if principal.role is Role.AGENT:
-            mine = Or((Compare("user_id", "=", None), Compare("user_id", "=", principal.associate_id)))
-            query = replace(query, where=mine if query.where is None else And((mine, query.where)))
+        visible = session_scope(principal).where()
+        if visible is not None:
+            query = replace(query, where=visible if query.where is None else And((visible, query.where)))
         return await self._store.list_chat_sessions(query)
 
     async def delete_chat_session_entity(
         self, principal: Principal, chat_session_id: int, *, precondition: Precondition | None = None
     ) -> bool:
-        """Delete a session; False when it was not stored."""
+        """Delete a session; False when it was not stored or the caller may not see it (answered the same)."""
         self._require(principal, DELETE, "delete")
+        precondition = _within(session_scope(principal), precondition)
         return await self._store.delete_chat_session(chat_session_id, precondition=precondition)
 
     def _require(self, principal: Principal, bit: int, action: str) -> TableRight:
@@ -128,6 +145,10 @@ class ChatAgent:
                 source="ChatAgent",
             )
         return right
+
+    async def _visible(self, principal: Principal, chat_session_id: int) -> bool:
+        stored = await self._store.get_chat_session(chat_session_id)
+        return stored is not None and session_scope(principal).admits(stored.session.user_id)
 
     async def _view(
         self, stored: StoredChatSession, right: TableRight, role: Role, *, replayed: bool = False
@@ -143,6 +164,21 @@ class ChatAgent:
                     f"{name}: no {_CARRIER_OF_FIELD[name]} with id {link_id} is stored (strict mode)",
                     property_name=name,
                 )
+
+
+def _within(scope: SessionScope, precondition: Precondition | None) -> Precondition | None:
+    """The write's precondition, limited to the caller's scope; the store checks it on the locked row."""
+    if scope.associate_id is None:
+        return precondition
+    return replace(precondition or Precondition(), scope=scope)
+
+
+def _not_stored(chat_session_id: int, *, must_exist: bool) -> NotFound:
+    return NotFound(
+        f"ChatSessionId {chat_session_id} is not stored"
+        + ("" if must_exist else "; send 0 to create a new session (strict mode refuses unknown ids)"),
+        source="ChatAgent",
+    )
 
 
 def _wanted(session: ChatSession) -> dict[str, set[int]]:

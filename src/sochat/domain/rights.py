@@ -5,6 +5,10 @@
     agent      URI  (select insert update)      own and unassigned only     ChatSessionId, Rating, CustomerConsented
     readonly   Select                           all                         every field
 
+The rows column is the object-level rule, SessionScope: the one place that decides which stored sessions a
+caller may see and so change. The agent's reads, the list filter and the stores' writes (inside their
+transaction) all ask it, and a session outside the scope is answered exactly as one that is not stored.
+
 Rating and CustomerConsented are the customer's own statements, so agents can read but not alter them.
 A save that sends a field the caller may not change keeps the stored value (SuperOffice's sentry drops
 such changes rather than failing the save) and FieldProperties says why. Reasons are string references
@@ -16,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sochat.domain.chat_session import FIELDS, ChatSession
+from sochat.domain.chat_session import FIELDS
 from sochat.domain.enums import E_FIELD_RIGHT, E_TABLE_RIGHT
 from sochat.domain.principal import Principal, Role
+from sochat.domain.query import Compare, Expr, Or
 
 SELECT, UPDATE, INSERT, DELETE = 1, 2, 4, 8
 FIELD_READ, FIELD_WRITE, FIELD_READONLY_HINT = 1, 2, 128
@@ -62,11 +67,28 @@ def chat_session_table_right(principal: Principal) -> TableRight:
     return TableRight(_TABLE_MASK[principal.role], _REASON[principal.role])
 
 
-def may_see(principal: Principal, session: ChatSession) -> bool:
+@dataclass(frozen=True, slots=True)
+class SessionScope:
+    """The stored sessions a caller may see, and so change: all of them, or (an agent) the unassigned ones and
+    those assigned to one associate. Stores apply ``admits`` to the row they lock inside a write's
+    transaction, so a reassignment cannot slip between the check and the write."""
+
+    associate_id: int | None = None  # None: every session
+
+    def admits(self, user_id: int | None) -> bool:
+        """Whether a session assigned to ``user_id`` (None: unassigned) is inside the scope."""
+        return self.associate_id is None or user_id is None or user_id == self.associate_id
+
+    def where(self) -> Expr | None:
+        """The same rule as a list condition (None: no restriction)."""
+        if self.associate_id is None:
+            return None
+        return Or((Compare("user_id", "=", None), Compare("user_id", "=", self.associate_id)))
+
+
+def session_scope(principal: Principal) -> SessionScope:
     """Object-level rule: agents see (and so may change) only their own and unassigned sessions."""
-    if principal.role is not Role.AGENT:
-        return True
-    return session.user_id is None or session.user_id == principal.associate_id
+    return SessionScope(principal.associate_id if principal.role is Role.AGENT else None)
 
 
 def protected_attributes(role: Role) -> tuple[str, ...]:

@@ -260,8 +260,8 @@ class PostgresStore:
                         return SaveOutcome(await _read_session(conn, earlier), replayed=True)
                 row = None
                 if session_id > 0:
-                    await _check(conn, session_id, precondition)
-                    row = await (await conn.execute(update, [*update_values, now, session_id])).fetchone()
+                    if await _check(conn, session_id, precondition):
+                        row = await (await conn.execute(update, [*update_values, now, session_id])).fetchone()
                     if row is None and not create_if_missing:
                         return SaveOutcome(None)
                 if row is None:
@@ -308,7 +308,8 @@ class PostgresStore:
     async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
         async def job(conn: AsyncConn) -> bool:
             async with conn.transaction():
-                await _check(conn, chat_session_id, precondition)
+                if not await _check(conn, chat_session_id, precondition):
+                    return False  # outside the caller's scope: answered as not stored
                 cursor = await conn.execute("DELETE FROM chat_session WHERE chat_session_id = %s", (chat_session_id,))
                 return cursor.rowcount == 1
 
@@ -678,17 +679,18 @@ async def _read_session(conn: AsyncConn, session_id: int) -> StoredChatSession |
     return None if row is None else _stored(row)
 
 
-async def _check(conn: AsyncConn, session_id: int, precondition: Precondition | None) -> None:
+async def _check(conn: AsyncConn, session_id: int, precondition: Precondition | None) -> bool:
     """Apply the precondition to the stored row; locks the row until the transaction ends, so that nothing
-    can change it between the check and the write."""
+    can change it (nor reassign it) between the check and the write. False: the row is outside the caller's
+    scope, and the write treats it as not stored."""
     if precondition is None:
-        return
+        return True
     cursor = await conn.execute(
         "SELECT row_version, updated_ticks, user_id FROM chat_session WHERE chat_session_id = %s FOR UPDATE",
         (session_id,),
     )
     row = await cursor.fetchone()
-    check_precondition(session_id, None if row is None else (row[0], row[1], row[2]), precondition)
+    return check_precondition(session_id, None if row is None else (row[0], row[1], row[2]), precondition)
 
 
 async def _replay(conn: AsyncConn, key: IdempotencyKey, now: int) -> int | None:

@@ -9,6 +9,7 @@ from typing import Protocol
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
+from sochat.domain.rights import SessionScope
 from sochat.transfer.records import Row
 
 
@@ -53,13 +54,13 @@ class StoredChatSession:
 
 @dataclass(frozen=True, slots=True)
 class Precondition:
-    """Conditions a write checks inside its transaction (If-Match, If-Unmodified-Since)."""
+    """Conditions a write checks inside its transaction (If-Match, If-Unmodified-Since, the caller's scope)."""
 
     version: int | None = None
     unmodified_since_ticks: int | None = None
-    # Object-level rule for agents: the stored session must be unassigned or assigned to this associate,
-    # otherwise the write raises Forbidden.
-    owner: int | None = None
+    # The sessions the caller may see (sochat.domain.rights decides): a stored session outside it counts as
+    # not stored, so the write answers exactly as for an id that is not stored. None: every session.
+    scope: SessionScope | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +133,12 @@ class Store(Protocol):
 
         ``keep`` names attributes an update must leave as stored (fields the caller may not change).
 
-        For a non-zero id that is not stored: insert with a fresh id when ``create_if_missing``,
-        otherwise answer ``SaveOutcome(None)`` and store nothing. A ``precondition`` that does not hold
-        raises PreconditionFailed. With ``idempotency``, an unexpired key of the same owner answers the
-        session it created (``replayed``) instead of inserting again; the same key with another
-        fingerprint raises Conflict.
+        For a non-zero id that is not stored, or stored outside ``precondition.scope``: insert with a fresh
+        id when ``create_if_missing``, otherwise answer ``SaveOutcome(None)`` and store nothing. A
+        ``precondition`` that does not hold raises PreconditionFailed. With ``idempotency``, an unexpired
+        key of the same owner answers the session it created (``replayed``) as it is now, whoever it is
+        assigned to (the caller decides what it may show), instead of inserting again; the same key with
+        another fingerprint raises Conflict.
         """
         ...
 
@@ -151,7 +153,8 @@ class Store(Protocol):
         ...
 
     async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
-        """Delete a session; False when it was not stored. The id is never handed out again."""
+        """Delete a session; False when it was not stored (or is outside ``precondition.scope``, which is
+        answered the same). The id is never handed out again."""
         ...
 
     async def find_links(self, wanted: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], dict[str, object]]:

@@ -1,9 +1,10 @@
 """Rules every store applies inside its write transaction, written once for SQLite and PostgreSQL.
-The stores only fetch the rows; these functions decide."""
+The stores only fetch the rows; these functions apply the conditions to them. Who may see which session is
+not decided here: the caller's SessionScope (sochat.domain.rights) comes with the Precondition."""
 
 from __future__ import annotations
 
-from sochat.domain.errors import Conflict, Forbidden, PreconditionFailed
+from sochat.domain.errors import Conflict, PreconditionFailed
 from sochat.store.protocol import IdempotencyKey, Precondition
 
 # The associate columns that import and export carry (beside the id and the password hash).
@@ -23,22 +24,24 @@ ASSOCIATE_COLUMNS = (
 )
 
 
-def check_precondition(session_id: int, row: tuple[int, int, int | None] | None, precondition: Precondition) -> None:
+def check_precondition(session_id: int, row: tuple[int, int, int | None] | None, precondition: Precondition) -> bool:
     """``row`` is the stored (row_version, updated_ticks, user_id), or None when the session is not stored.
 
-    Raises Forbidden for another agent's session, PreconditionFailed for a stale version or time.
+    Answers whether the write may touch the stored row: False when the caller's scope (sochat.domain.rights)
+    does not admit it, and the write then goes on exactly as for an id that is not stored. Raises
+    PreconditionFailed for a stale version or time.
     """
-    if row is None:
+    hidden = row is not None and precondition.scope is not None and not precondition.scope.admits(row[2])
+    if row is None or hidden:
         if precondition.version is not None:
             raise PreconditionFailed(f"ChatSession {session_id} does not exist, so it cannot match If-Match")
-        return
-    version, updated_ticks, user_id = row
-    if precondition.owner is not None and user_id not in (None, precondition.owner):
-        raise Forbidden(f"You may not change chat session {session_id}: it is assigned to another user")
+        return not hidden
+    version, updated_ticks, _ = row
     if precondition.version is not None and version != precondition.version:
         raise PreconditionFailed(f"ChatSession {session_id} has changed since the ETag you sent; nothing was saved")
     if precondition.unmodified_since_ticks is not None and updated_ticks > precondition.unmodified_since_ticks:
         raise PreconditionFailed(f"ChatSession {session_id} has changed since If-Unmodified-Since; nothing was saved")
+    return True
 
 
 def replay_of(row: tuple[str, int, int] | None, key: IdempotencyKey, now_ticks: int) -> tuple[int | None, bool]:

@@ -176,8 +176,7 @@ class SqliteStore:
                     return SaveOutcome(_read_session(conn, earlier), replayed=True)
             session_id = session.chat_session_id
             updated = 0
-            if session_id > 0:
-                _check(conn, session_id, precondition)
+            if session_id > 0 and _check(conn, session_id, precondition):
                 updated = conn.execute(update_sql, [*update_values, now, session_id]).rowcount
             if not updated:
                 if session_id > 0 and not create_if_missing:
@@ -223,7 +222,8 @@ class SqliteStore:
 
     async def delete_chat_session(self, chat_session_id: int, *, precondition: Precondition | None = None) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
-            _check(conn, chat_session_id, precondition)
+            if not _check(conn, chat_session_id, precondition):
+                return False  # outside the caller's scope: answered as not stored
             deleted = conn.execute("DELETE FROM chat_session WHERE chat_session_id = ?", (chat_session_id,))
             return deleted.rowcount == 1
 
@@ -573,14 +573,15 @@ def _stored_from_row(row: tuple[Any, ...]) -> StoredChatSession:
     return StoredChatSession(ChatSession(**values), version=row[-2], updated_ticks=row[-1])
 
 
-def _check(conn: sqlite3.Connection, session_id: int, precondition: Precondition | None) -> None:
-    """Apply the precondition to the stored row; runs inside the write transaction (one writer at a time)."""
+def _check(conn: sqlite3.Connection, session_id: int, precondition: Precondition | None) -> bool:
+    """Apply the precondition to the stored row; runs inside the write transaction (one writer at a time).
+    False: the row is outside the caller's scope, and the write treats it as not stored."""
     if precondition is None:
-        return
+        return True
     row = conn.execute(
         "SELECT row_version, updated_ticks, user_id FROM chat_session WHERE chat_session_id = ?", (session_id,)
     ).fetchone()
-    check_precondition(session_id, row, precondition)
+    return check_precondition(session_id, row, precondition)
 
 
 def _replay(conn: sqlite3.Connection, key: IdempotencyKey, now: int) -> int | None:

@@ -42,10 +42,11 @@ async def session_from_body(ctx: Context, *, stored: ChatSessionView | None = No
 
 async def _patched(ctx: Context, body: Body, stored: ChatSessionView | None) -> Any:
     target = stored
-    if target is None:
-        wanted = patch.target_id("ChatSessionId", body.value)
-        if wanted is not None:
-            target = await ctx.chat.get_chat_session_entity(ctx.user(), wanted)
+    wanted = stored.session.chat_session_id if stored is not None else patch.target_id("ChatSessionId", body.value)
+    # A caller without the right to save is refused before the patch costs any work.
+    ctx.chat.require_save(ctx.user(), wanted or 0)
+    if target is None and wanted is not None:
+        target = await ctx.chat.get_chat_session_entity(ctx.user(), wanted)
     if target is None:
         target = await ctx.chat.create_default_chat_session_entity(ctx.user())
     base = render.chat_session_properties(target.session, target.links, ctx.locale)

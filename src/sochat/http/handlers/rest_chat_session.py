@@ -101,6 +101,7 @@ async def post(ctx: Context) -> Response:
 
 async def put(ctx: Context) -> Response:
     chat_session_id = _path_id(ctx)
+    ctx.chat.require_save(ctx.user(), chat_session_id)  # before any work on the body
     session = await session_from_body(ctx)
     session.chat_session_id = chat_session_id  # the path names the session; a body id is ignored
     if not if_match_any(ctx.request, chat_session_id):
@@ -114,6 +115,7 @@ async def put(ctx: Context) -> Response:
 
 async def patch(ctx: Context) -> Response:
     chat_session_id = _path_id(ctx)
+    ctx.chat.require_save(ctx.user(), chat_session_id)  # before reading the target and applying the patch
     client_precondition = write_precondition(ctx.request, chat_session_id)
     deadline = time.monotonic() + _PATCH_DEADLINE_SECONDS
     while True:
