@@ -717,8 +717,9 @@ def _warn_if_read_only(app: SochatApp) -> None:
     served, writes are refused with 503, and /health/ready says so; say it here too."""
     try:
         asyncio.run(app.store.ping())
-    except SochatError as exc:
-        click.echo(f"sochat: warning: {exc.message}; /health/ready answers 503 until it can", err=True)
+    except Exception as exc:  # a warning, whatever the cause: the server starts anyway and readiness tells
+        reason = exc.message if isinstance(exc, SochatError) else f"{type(exc).__name__}: {exc}"
+        click.echo(f"sochat: warning: {reason}; /health/ready answers 503 until it can", err=True)
 
 
 def _now_ticks() -> int:

@@ -181,7 +181,9 @@ async def test_a_hostile_host_header_never_reaches_links(api, host):
         assert link.startswith("http://127.0.0.1:8000/api/v1/"), link
 
 
-@pytest.mark.parametrize("host", ["sochat.example.com", "sochat.example.com:8443", "10.0.0.5:8000", "[::1]:8000"])
+@pytest.mark.parametrize(
+    "host", ["sochat.example.com", "sochat.example.com:8443", "10.0.0.5:8000", "[::1]:8000", "sochat_app:8000"]
+)
 async def test_a_plain_host_header_is_used_in_links(api, host):
     """A real host name, address or IPv6 literal, with or without a port, is what links use (as before)."""
     response = await api.client.post(REST, json={}, headers={"Host": host}, auth=TJE0)

@@ -24,9 +24,10 @@ from sochat.store.protocol import IdempotencyKey, Precondition
 ENTITY = "ChatSessionEntity"
 _MAX_IDEMPOTENCY_KEY = 255
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-# What a Host header may be to appear in links: a DNS name or IPv4 address, or an IPv6 literal, with an optional
-# port (RFC 9110's uri-host, without the percent-escapes and sub-delims no real host name uses).
-_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+# What a Host header may be to appear in links: a host name (with '_', as container names have) or IPv4 address,
+# or an IPv6 literal, with an optional port (RFC 9110's uri-host, without the percent-escapes and sub-delims
+# no real host name uses).
+_HOST = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 
 
 async def session_from_body(ctx: Context, *, stored: ChatSessionView | None = None) -> ChatSession:
