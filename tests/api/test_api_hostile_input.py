@@ -120,6 +120,23 @@ async def test_nul_in_a_form_field_of_a_link_or_number_is_400_naming_it(api):
         assert name in api.error(response, 400)
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "name"),
+    [
+        ("/api/v1/Authentication/Login", b"Username=tje0%00&Password=Tje0", "Username"),
+        ("/api/v1/Authentication/Login", b"Username=tje0&Password=Tje0%00", "Password"),
+        ("/api/v1/oauth/token", b"grant_type=password&username=tje0%00&password=Tje0", "username"),
+        (SAVE, b"Customer%00Name=x", "Customer\\0Name"),
+    ],
+)
+async def test_nul_in_any_form_field_is_400_naming_the_field(api, path, body, name):
+    """The form codec refuses NUL in every field, whatever route reads it (a login's user name reached
+    PostgreSQL and answered 500); the message names the field."""
+    response = await api.client.post(path, content=body, headers={"Content-Type": FORM}, auth=TJE0)
+    assert response.status_code == 400, response.text
+    assert name in response.json()["ErrorMessage"]
+
+
 async def test_idempotency_key_with_control_characters_is_400(api):
     """A NUL in Idempotency-Key (a 500 on PostgreSQL before) is a 400 naming the header; nothing is stored."""
     before = await stored_count(api)

@@ -15,7 +15,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sochat.domain.errors import MalformedBody, UnsupportedMediaType
+from sochat.domain.errors import InvalidInput, MalformedBody, UnsupportedMediaType
 from sochat.http.codecs.text import codec_for, decode_text
 
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
@@ -46,6 +46,7 @@ def decode(body: bytes, charset: str | None) -> dict[str, Any]:
         raise MalformedBody(f"The form body is malformed: {exc}") from None
     result: dict[str, Any] = {}
     for key, value in pairs:
+        _refuse_nul(key, value)
         path = _BRACKETS.sub(r".\1", key).split(".")
         if len(path) > _MAX_DEPTH or not all(path):
             raise MalformedBody(f"Form field name '{key[:60]}' is not a property path like User.AssociateId")
@@ -58,6 +59,14 @@ def decode(body: bytes, charset: str | None) -> dict[str, Any]:
             target = nested
         target[path[-1]] = value if value != "" else None
     return result
+
+
+def _refuse_nul(key: str, value: str) -> None:
+    """A NUL (%00) in any field is a 400 naming the field, whatever reads it next (an entity, a login):
+    PostgreSQL text cannot hold it, and no field of ours means it."""
+    if "\x00" in key or "\x00" in value:
+        name = key.replace("\x00", "\\0")[:60]
+        raise InvalidInput(f"{name}: the character U+0000 (NUL) is not allowed in a form field", property_name=name)
 
 
 def _refuse_other_formats(text: str) -> None:
