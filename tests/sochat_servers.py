@@ -44,8 +44,10 @@ class Server:
         log_level: str = "warning",
         prefix: Sequence[str] = (),
         port: int | None = None,
+        ready_path: str = "/health/ready",
     ) -> None:
         self.database_url = database_url
+        self.ready_path = ready_path  # what wait_ready polls: /health/live for a server that cannot be ready
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.stderr_path = directory / f"{name}.stderr"
@@ -92,7 +94,7 @@ class Server:
                 if code is not None:
                     raise AssertionError(f"sochat serve exited with {code} before it was ready:\n{self.stderr()}")
                 try:
-                    response = probe.get(f"{self.base_url}/health/ready")
+                    response = probe.get(f"{self.base_url}{self.ready_path}")
                 except httpx.TransportError as exc:
                     last = f"{type(exc).__name__}: {exc}"
                 else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import socket
 import sys
@@ -10,7 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -21,6 +23,9 @@ from sochat.settings import DEFAULT_DATABASE_URL, Settings
 from sochat.store.protocol import NewAssociate, NewToken, Store
 from sochat.store.url import DatabaseUrlError, open_store
 
+if TYPE_CHECKING:
+    from sochat.app import SochatApp
+
 _database_option = click.option(
     "--database",
     "database_url",
@@ -29,7 +34,9 @@ _database_option = click.option(
     default=DEFAULT_DATABASE_URL,
     show_default=True,
     metavar="URL",
-    help="Where sessions are stored: sqlite:///FILE (relative) or sqlite:////ABSOLUTE/PATH.",
+    help="Where sessions are stored: sqlite:///FILE (relative to the current folder), sqlite:////ABSOLUTE/PATH, "
+    "or postgresql://USER@HOST:5432/DB?schema=NAME (USER:PASSWORD@ if needed; without ?schema=, the user's "
+    "default schema, usually public).",
 )
 
 
@@ -59,8 +66,8 @@ def main() -> None:
     show_envvar=True,
     default=8000,
     show_default=True,
-    type=int,
-    help="TCP port to listen on.",
+    type=int,  # checked in serve: one line of error, where IntRange would print the usage too
+    help="TCP port to listen on, 1 to 65535 (0: any free port).",
 )
 @_database_option
 @click.option(
@@ -128,7 +135,7 @@ def main() -> None:
     show_envvar=True,
     default="",
     help="Testing aid, off by default: delay and fail chosen routes, e.g. "
-    "'SaveChatSessionEntity=delay:200,error:0.1' (200 ms delay, 10%% answered 503).",
+    "'SaveChatSessionEntity=delay:200,error:0.1' (200 ms delay, 10% answered 503).",
 )
 @click.option(
     "--auth-schemes",
@@ -226,25 +233,27 @@ def serve(workers: int, **options: object) -> None:
     import uvicorn
 
     from sochat import logs
-    from sochat.app import SETTINGS_ENVIRONMENT, create_app, settings_to_json
-    from sochat.http.locale import zone_named
+    from sochat.app import SETTINGS_ENVIRONMENT, settings_to_json
 
     options["session_idle_minutes"] = options["ticket_idle_minutes"]
     settings = Settings(**options)  # type: ignore[arg-type]
     if settings.oidc_jwks and not (settings.oidc_issuer and settings.oidc_audience):
         raise click.ClickException("--oidc-jwks needs --oidc-issuer and --oidc-audience too")
     logs.configure(settings.log_level)
+    if not 0 <= settings.port <= 65535:
+        raise click.ClickException(f"--port {settings.port}: a TCP port is 1 to 65535 (or 0 for any free port)")
+    # The port first: a taken one fails at once, before the database is touched.
+    listener = _listening_socket(settings.host, settings.port)
     try:
-        zone_named(settings.base_timezone)  # refuse a bad --timezone before anything starts
-        app = create_app(settings)
-        app.startup()
-    except (DatabaseUrlError, ValueError, SochatError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    except Exception as exc:  # the store could not open: say so plainly instead of a traceback
-        raise click.ClickException(f"cannot start: {exc}") from exc
+        app = _started_app(settings)
+    except BaseException:
+        listener.close()
+        raise
+    _warn_if_read_only(app)
+    listener.listen(_BACKLOG)  # from here connections queue up, so "listening" is true when it is printed
     click.echo(
-        f"sochat {__version__} listening on http://{settings.host}:{settings.port} "
-        f"(database {settings.database_url}{', strict' if settings.strict else ''}"
+        f"sochat {__version__} listening on http://{_address(settings.host, listener.getsockname()[1])} "
+        f"(database {_shown_url(settings.database_url)}{', strict' if settings.strict else ''}"
         f"{f', {workers} workers' if workers > 1 else ''})",
         err=True,
     )
@@ -253,7 +262,6 @@ def serve(workers: int, **options: object) -> None:
         # app from the same settings (they share nothing but the database).
         app.shutdown()
         os.environ[SETTINGS_ENVIRONMENT] = settings_to_json(replace(settings, demo=False))
-        listener = _listening_socket(settings.host, settings.port)
         uvicorn.run(
             "sochat.app:app_from_environment",
             factory=True,
@@ -265,18 +273,34 @@ def serve(workers: int, **options: object) -> None:
             server_header=False,
         )
         return
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", server_header=False)
     try:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            server_header=False,
-        )
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         app.shutdown()
+        listener.close()
+
+
+def _started_app(settings: Settings) -> SochatApp:
+    """The app with its database opened and migrated (and the demo loaded); every way this can fail is one line
+    naming what and why (ClickException: exit 1), never a traceback."""
+    from sochat.app import create_app
+    from sochat.http.locale import zone_named
+
+    try:
+        zone_named(settings.base_timezone)  # refuse a bad --timezone before anything starts
+        note = _schema_note(settings.database_url)
+        if note:
+            click.echo(note, err=True)
+        app = create_app(settings)
+        app.startup()
+    except (DatabaseUrlError, ValueError, SochatError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except Exception as exc:  # the store could not open: say so plainly instead of a traceback
+        raise click.ClickException(
+            f"cannot start with the database {_shown_url(settings.database_url)}: {exc}"
+        ) from exc
+    return app
 
 
 @main.command()
@@ -612,22 +636,90 @@ def _stdout() -> Iterator[TextIO]:
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    """The workers' shared listening socket, bound here with TCP_NODELAY.
+    """The listening socket, bound here (not yet listening) with TCP_NODELAY; ClickException naming the address
+    and the reason when it cannot be bound.
 
-    Left to uvicorn, the multi-worker socket is created with protocol 0, asyncio then leaves Nagle's algorithm
+    Binding it ourselves lets `serve` report a taken port in one line before anything else starts. Left to
+    uvicorn, the multi-worker socket is created with protocol 0, asyncio then leaves Nagle's algorithm
     on for accepted connections, and every answer after the first on a keep-alive connection waits about 40 ms
     for the client's delayed ACK (bench/workers_nodelay.py). Linux copies the option to accepted sockets.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {_address(host, port)}: {_bind_reason(exc)}") from None
+    try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         listener.bind((host, port))
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+    except (OSError, OverflowError, UnicodeError) as exc:  # the last two: a host name the resolver cannot take
+        listener.close()
+        raise click.ClickException(f"cannot listen on {_address(host, port)}: {_bind_reason(exc)}") from None
     listener.set_inheritable(True)
     return listener
+
+
+def _bind_reason(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return _BIND_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    return str(exc)
+
+
+_BACKLOG = 2048  # uvicorn's default
+_BIND_REASONS = {
+    errno.EADDRINUSE: "the port is in use by another program (choose another with --port)",
+    errno.EACCES: "permission denied (ports below 1024 need privileges)",
+    errno.EADDRNOTAVAIL: "this machine has no such address (see --host)",
+}
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _shown_url(url: str) -> str:
+    """A database URL as it may be printed: a password in it is masked."""
+    parts = urlsplit(url) if "://" in url else None
+    if parts is None or parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
+def _schema_note(database_url: str) -> str | None:
+    """For a PostgreSQL URL without ?schema=: which schema sochat is about to migrate and use (the first one of
+    the user's search_path that exists), so that nobody fills ``public`` by surprise."""
+    if not database_url.startswith(("postgresql://", "postgres://")):
+        return None
+    try:
+        import psycopg
+
+        from sochat.store.postgres import postgres_conninfo
+    except ImportError:
+        return None  # startup says that the driver is missing
+    conninfo, schema = postgres_conninfo(database_url)
+    if schema is not None:
+        return None
+    try:
+        with psycopg.connect(conninfo) as conn:
+            row = conn.execute("SELECT current_schema()").fetchone()
+    except psycopg.Error:
+        return None  # startup reports why the database cannot be reached
+    current = row[0] if row and row[0] else "(none: the user's search_path names no schema that exists)"
+    return (
+        f"sochat: the database URL names no schema, so sochat migrates and uses the schema {current} "
+        "(add ?schema=NAME to the URL to choose one)"
+    )
+
+
+def _warn_if_read_only(app: SochatApp) -> None:
+    """Started on a database that cannot take writes (a read-only SQLite file, a PostgreSQL standby): reads are
+    served, writes are refused with 503, and /health/ready says so; say it here too."""
+    try:
+        asyncio.run(app.store.ping())
+    except Exception as exc:  # a warning, whatever the cause: the server starts anyway and readiness tells
+        reason = exc.message if isinstance(exc, SochatError) else f"{type(exc).__name__}: {exc}"
+        click.echo(f"sochat: warning: {reason}; /health/ready answers 503 until it can", err=True)
 
 
 def _now_ticks() -> int:

@@ -313,7 +313,9 @@ def test_sqlite_read_only_file_answers_503_and_recovers_when_writable(sqlite_db:
     with Servers([Server(sqlite_db.url, tmp_path, name="writable")]) as (server,):
         asyncio.run(seed(server))
     database.chmod(0o444)  # the server stopped cleanly: no -wal or -shm file is left
-    with Servers([Server(sqlite_db.url, tmp_path, name="readonly", prefix=_unprivileged())]) as (server,):
+    # Not ready while the file is read-only (/health/ready answers 503): wait for the process to be live instead.
+    readonly = Server(sqlite_db.url, tmp_path, name="readonly", prefix=_unprivileged(), ready_path="/health/live")
+    with Servers([readonly]) as (server,):
         reads, after = asyncio.run(scenario(server))
     refused = load.writes[1:21]
 

@@ -10,7 +10,8 @@ SochatError
  ├── PreconditionFailed  412
  ├── PayloadTooLarge     413
  ├── UnsupportedMediaType 415
- └── Unavailable         503  storage cannot take the write right now
+ ├── Unavailable         503  storage cannot take the write right now
+ └── IdsExhausted        507  no id is left for a new record (ids are int32)
 """
 
 from __future__ import annotations
@@ -104,6 +105,21 @@ class OAuthError(SochatError):
 class Unavailable(SochatError):
     status = 503
     error_type = "SoServiceUnavailableException"
+
+
+class IdsExhausted(SochatError):
+    """Every int32 id of a table has been given out (an import may give the highest one): nothing can be added.
+
+    507 Insufficient Storage: the request is fine, the database cannot hold another record of the kind."""
+
+    status = 507
+    error_type = "SoInsufficientStorageException"
+
+    def __init__(self, table: str) -> None:
+        super().__init__(
+            f"No new {table} id is left: ids are int32 numbers, the highest (2147483647) has been given out, and "
+            "sochat never reuses an id; nothing was saved"
+        )
 
 
 def describe_value(value: object) -> str:

@@ -6,6 +6,7 @@ Paths match case-insensitively, may end in a slash, and may start with a tenant 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sochat.http.handlers import agents_chat, authentication, docs, health, rest_chat_session
@@ -97,6 +98,10 @@ def _segments(path: str) -> tuple[str, ...]:
     return tuple(part for part in path.lower().split("/") if part)
 
 
+# A tenant segment is an identifier like Cust12345; anything else (``..``, ``%2e%2e``, quotes, spaces) is no
+# route at all, so it never reaches links built from it.
+_TENANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 _EXACT = {_segments(route.path): route for route in ROUTES if "{" not in route.path}
 _PATTERNS = [(_segments(route.path), route) for route in ROUTES if "{" in route.path]
 
@@ -107,6 +112,8 @@ def match(path: str) -> tuple[Route | None, str | None, dict[str, str]]:
     tenant = None
     if len(raw) > 1 and raw[0].lower() != "api" and raw[1].lower() == "api":
         tenant, raw = raw[0], raw[1:]
+        if not _TENANT.fullmatch(tenant):
+            return None, None, {}
     key = tuple(part.lower() for part in raw)
     route = _EXACT.get(key)
     if route is not None:

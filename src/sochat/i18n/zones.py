@@ -1,15 +1,16 @@
 """SO-TimeZone values: SuperOffice's zone codes and numeric ids, or IANA names, to tz database zones.
 
 SuperOffice names zones by country (``NO``) or country-region (``US-NY``) and by numeric id (261 is NO);
-the ids below are the ones its documentation shows. IANA names (``Europe/Oslo``) are accepted as well.
+the ids below are the ones its documentation shows. IANA names (``Europe/Oslo``) are accepted as well, but
+only names the tz database lists: a header value never reaches the file system as a path.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # SuperOffice code -> IANA zone.
 CODES: dict[str, str] = {
@@ -63,6 +64,10 @@ NUMERIC_IDS: dict[int, str] = {
 }
 
 
+# Longer than any IANA name (the longest is 32 characters) or SuperOffice code, with the option.
+_MAX_VALUE_LENGTH = 100
+
+
 class UnknownTimeZone(ValueError):
     """The SO-TimeZone value names no zone we know."""
 
@@ -77,6 +82,8 @@ class TimeZoneChoice:
 @lru_cache(maxsize=512)
 def parse_time_zone(value: str) -> TimeZoneChoice:
     """Read an SO-TimeZone header: ``NO``, ``261``, ``US-NY, includeTZOffset`` or ``Europe/Oslo``."""
+    if len(value) > _MAX_VALUE_LENGTH:
+        raise UnknownTimeZone(f"the value is {len(value)} characters; a time zone is at most {_MAX_VALUE_LENGTH}")
     name, _, option = value.partition(",")
     name = name.strip()
     include_offset = option.strip().lower() == "includetzoffset"
@@ -88,10 +95,21 @@ def parse_time_zone(value: str) -> TimeZoneChoice:
     if code in ("UTC", "Z", "GMT"):
         return TimeZoneChoice(UTC, "UTC", include_offset)
     iana = CODES.get(code)
-    try:
-        return TimeZoneChoice(ZoneInfo(iana or name), code if iana else name, include_offset)
-    except (ZoneInfoNotFoundError, ValueError):
+    if iana is None and name not in known_zone_names():
         raise UnknownTimeZone(
             f"unknown time zone '{name[:64]}' (use a SuperOffice code like NO or US-NY, "
             "a numeric id like 261, or an IANA name like Europe/Oslo)"
-        ) from None
+        )
+    try:
+        return TimeZoneChoice(ZoneInfo(iana or name), code if iana else name, include_offset)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a listed zone whose file is missing or broken
+        raise UnknownTimeZone(f"the time zone '{name[:64]}' cannot be loaded on this server") from None
+
+
+@cache
+def known_zone_names() -> frozenset[str]:
+    """Every IANA zone name of the tz database here (the system's and the tzdata package's), read once.
+
+    SO-TimeZone is looked up in this set, never opened as a file: ZoneInfo would treat an unknown name as a
+    path below its folders (a folder name, a name too long for the file system are OSErrors there)."""
+    return frozenset(available_timezones())

@@ -36,7 +36,7 @@ from sochat.domain import datetimes
 from sochat.domain.carriers import ASSOCIATE
 from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import USER_TYPE
-from sochat.domain.errors import Conflict, ImportConflict, Unavailable
+from sochat.domain.errors import Conflict, IdsExhausted, ImportConflict, Unavailable
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
 from sochat.store import migrations
@@ -265,7 +265,10 @@ class PostgresStore:
                     if row is None and not create_if_missing:
                         return SaveOutcome(None)
                 if row is None:
-                    row = await (await conn.execute(_INSERT_SESSION, [*values, now])).fetchone()
+                    try:
+                        row = await (await conn.execute(_INSERT_SESSION, [*values, now])).fetchone()
+                    except psycopg.errors.SequenceGeneratorLimitExceeded:
+                        raise IdsExhausted("ChatSession") from None
                     assert row is not None
                     if idempotency is not None:
                         await conn.execute(
@@ -472,8 +475,15 @@ class PostgresStore:
         await self._run(job, _CANNOT_WRITE)
 
     async def ping(self) -> None:
+        """Readiness: the server answers and takes writes (a hot standby, or default_transaction_read_only, makes
+        every transaction read-only: Unavailable saying so)."""
+
         async def job(conn: AsyncConn) -> None:
-            await conn.execute("SELECT 1")
+            row = await (await conn.execute("SELECT current_setting('transaction_read_only')")).fetchone()
+            if row is not None and row[0] == "on":
+                raise Unavailable(
+                    "The database cannot take writes: its transactions are read-only (transaction_read_only is on)"
+                )
 
         await self._run(job, "The database cannot be reached")
 
@@ -488,6 +498,8 @@ class PostgresStore:
                 conn = self._admin_connection()
                 with conn.transaction():
                     return job(conn)
+            except psycopg.errors.SequenceGeneratorLimitExceeded as exc:
+                raise IdsExhausted(_kind_of_sequence(exc)) from None
             except _CONNECTION_ERRORS as exc:
                 if self._admin is not None:
                     self._admin.close()  # a broken connection; the next call opens a new one
@@ -785,11 +797,31 @@ def _import_one(conn: Connection, row: Row, now: int) -> tuple[str, tuple[str, s
 
 def _skip_past(conn: Connection, table: str, column: str, given: int) -> None:
     """Move the id sequence of ``table`` past an explicitly imported id, never back: ids that were handed out,
-    or given, are never handed out again (as SQLite's AUTOINCREMENT does on its own)."""
+    or given, are never handed out again (as SQLite's AUTOINCREMENT does on its own).
+
+    The last id handed out is read, not drawn with nextval: a sequence at int32's end has no next value, and
+    importing into such a table must still work (GREATEST skips the NULL of a sequence never used)."""
     conn.execute(
-        "SELECT setval(seq, GREATEST(%s, nextval(seq))) FROM (SELECT pg_get_serial_sequence(%s, %s) AS seq) AS s",
+        "SELECT setval(seq, GREATEST(%s, pg_sequence_last_value(seq::regclass)))"
+        " FROM (SELECT pg_get_serial_sequence(%s, %s) AS seq) AS s",
         (given, table, column),
     )
+
+
+# The tables whose ids come from identity sequences, by the start of their sequence's name.
+_SEQUENCE_KINDS = (
+    ("chat_session_", "ChatSession"),
+    ("associate_", "Associate"),
+    ("chat_topic_", "ChatTopic"),
+    ("application_", "application"),
+)
+
+
+def _kind_of_sequence(exc: psycopg.Error) -> str:
+    """What ran out of ids, from PostgreSQL's 'reached maximum value of sequence "..."' error."""
+    message = exc.diag.message_primary or ""
+    sequence = message.split('"')[1] if message.count('"') >= 2 else ""
+    return next((kind for prefix, kind in _SEQUENCE_KINDS if sequence.startswith(prefix)), "record")
 
 
 def _export(cursor: psycopg.ServerCursor[TupleRow], kind: str) -> Iterator[Row]:

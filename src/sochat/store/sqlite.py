@@ -30,7 +30,8 @@ from sochat.domain import datetimes
 from sochat.domain.carriers import ASSOCIATE
 from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import USER_TYPE
-from sochat.domain.errors import Conflict, ImportConflict, Unavailable
+from sochat.domain.errors import Conflict, IdsExhausted, ImportConflict, Unavailable
+from sochat.domain.fields import INT32_MAX
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
 from sochat.store import migrations
@@ -181,7 +182,7 @@ class SqliteStore:
             if not updated:
                 if session_id > 0 and not create_if_missing:
                     return SaveOutcome(None)
-                session_id = conn.execute(_INSERT_SESSION, [*values, now]).lastrowid or 0
+                session_id = _new_id(conn.execute(_INSERT_SESSION, [*values, now]), "ChatSession")
                 if idempotency is not None:
                     conn.execute(
                         "INSERT INTO idempotency_key (owner, key, fingerprint, chat_session_id, expires_ticks)"
@@ -357,7 +358,7 @@ class SqliteStore:
                 "INSERT INTO application (name, token_hash, owner_id, created_ticks) VALUES (?, ?, ?, ?)",
                 (name, token_hash, owner_id, datetimes.from_datetime(datetime.now(UTC))),
             )
-            return cursor.lastrowid or 0
+            return _new_id(cursor, "application")
 
         try:
             return self._write_now(job)
@@ -395,7 +396,14 @@ class SqliteStore:
             conn.close()
 
     async def ping(self) -> None:
+        """Readiness: the file can be read, and the writer can write to it (a read-only file, or one opened while
+        it was read-only, reads fine but refuses every write: Unavailable naming SQLite's reason)."""
         self._lookup(lambda conn: conn.execute("SELECT 1").fetchone())
+        try:
+            await self._write(_probe_write)
+        except Unavailable as exc:
+            reason = exc.__cause__ or exc.message
+            raise Unavailable(f"The database cannot take writes: {reason} ({self.path})") from exc
 
     # -- administration ----------------------------------------------------------------------------
 
@@ -418,7 +426,7 @@ class SqliteStore:
                     associate.password_hash,
                 ),
             )
-            return cursor.lastrowid or 0
+            return _new_id(cursor, "Associate")
 
         try:
             return self._write_now(job)
@@ -447,7 +455,7 @@ class SqliteStore:
                 "INSERT INTO chat_topic (name, description, welcome_message) VALUES (?, ?, ?)",
                 (topic.name, topic.description, topic.welcome_message),
             )
-            return cursor.lastrowid or 0
+            return _new_id(cursor, "ChatTopic")
 
         return self._write_now(job)
 
@@ -485,6 +493,28 @@ def _to_column(name: str, value: object) -> object:
     return value
 
 
+def _probe_write(conn: sqlite3.Connection) -> None:
+    """Write the database header's user_version (unchanged) and undo it: SQLite refuses the write on a database
+    it can only read, and the undone write costs no disk access."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    conn.execute("SAVEPOINT probe")
+    try:
+        conn.execute(f"PRAGMA user_version = {int(version)}")
+    finally:
+        conn.execute("ROLLBACK TO probe")
+        conn.execute("RELEASE probe")
+
+
+def _new_id(cursor: sqlite3.Cursor, kind: str) -> int:
+    """The id an INSERT just gave, refused above int32: SQLite's rowid goes on to 2**63, SuperOffice's ids and
+    our PostgreSQL columns stop at 2**31 - 1 (an import may take the highest one). Raised inside the writer's
+    savepoint, the refusal undoes the row."""
+    new_id = cursor.lastrowid or 0
+    if new_id > INT32_MAX:
+        raise IdsExhausted(kind)
+    return new_id
+
+
 def _read_session(conn: sqlite3.Connection, session_id: int) -> StoredChatSession | None:
     row = conn.execute(_SELECT_SESSION, (session_id,)).fetchone()
     return None if row is None else _stored_from_row(row)
@@ -504,7 +534,7 @@ def _import_one(conn: sqlite3.Connection, row: Row, now: int) -> str:
         if row.chat_session_id > 0:
             conn.execute(_UPSERT_SESSION, [row.chat_session_id, *values, now])
         else:
-            conn.execute(_INSERT_SESSION, [*values, now])
+            _new_id(conn.execute(_INSERT_SESSION, [*values, now]), "ChatSession")
         return "ChatSession"
     if isinstance(row, AssociateRow):
         values = [
@@ -522,20 +552,24 @@ def _import_one(conn: sqlite3.Connection, row: Row, now: int) -> str:
             row.role.value,
         ]
         updates = ", ".join(f"{c} = excluded.{c}" for c in ASSOCIATE_COLUMNS)
-        conn.execute(
+        cursor = conn.execute(
             f"INSERT INTO associate (associate_id, {', '.join(ASSOCIATE_COLUMNS)}, password_hash)"
             f" VALUES (?, {', '.join('?' * len(ASSOCIATE_COLUMNS))}, ?) ON CONFLICT (associate_id) DO UPDATE SET"
             f" {updates}, password_hash = COALESCE(excluded.password_hash, associate.password_hash)",
             [row.associate_id or None, *values, row.password_hash],
         )
+        if not row.associate_id:
+            _new_id(cursor, "Associate")
         return "Associate"
     if isinstance(row, TopicRow):
-        conn.execute(
+        cursor = conn.execute(
             "INSERT INTO chat_topic (chat_topic_id, name, description, welcome_message) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (chat_topic_id) DO UPDATE SET name = excluded.name, description = excluded.description,"
             " welcome_message = excluded.welcome_message",
             (row.chat_topic_id or None, row.name, row.description, row.welcome_message),
         )
+        if not row.chat_topic_id:
+            _new_id(cursor, "ChatTopic")
         return "ChatTopic"
     conn.execute(
         "INSERT INTO reference_record (carrier, id, data) VALUES (?, ?, ?)"
@@ -784,5 +818,7 @@ def _is_database_failure(exc: BaseException) -> bool:
 
 def _translate(exc: BaseException) -> BaseException:
     if _is_database_failure(exc):
-        return Unavailable(f"The database cannot take writes right now ({exc}); nothing was saved")
+        unavailable = Unavailable(f"The database cannot take writes right now ({exc}); nothing was saved")
+        unavailable.__cause__ = exc  # SQLite's own words, for readiness (ping)
+        return unavailable
     return exc

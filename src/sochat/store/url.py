@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sochat.store.protocol import Store
@@ -39,8 +40,7 @@ def open_store(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = D
     if path is not None:
         from sochat.store.sqlite import SqliteStore
 
-        if path.parent and not path.parent.exists():
-            raise DatabaseUrlError(f"the folder {path.parent} for the SQLite database does not exist")
+        _check_sqlite_folder(path)
         return SqliteStore(path, synchronous=sqlite_synchronous)
     scheme = url.split("://", 1)[0]
     if scheme in ("postgresql", "postgres"):
@@ -57,3 +57,20 @@ def open_store(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = D
     raise DatabaseUrlError(
         f"unsupported database URL scheme {scheme!r}; use sqlite:///file.db or postgresql://user@host/database"
     )
+
+
+def _check_sqlite_folder(path: Path) -> None:
+    """DatabaseUrlError naming the database, its folder and the reason when SQLite could not work there: the folder
+    is missing, or it cannot be written while SQLite still has a file to create in it (the database itself, or
+    the -wal and -shm files that WAL mode keeps beside it)."""
+    database = path.absolute()
+    folder = database.parent
+    if not folder.is_dir():
+        reason = "is not a folder" if folder.exists() else "does not exist"
+        raise DatabaseUrlError(f"cannot open the SQLite database {database}: the folder {folder} {reason}")
+    to_create = [name for name in (path.name, f"{path.name}-wal", f"{path.name}-shm") if not (folder / name).exists()]
+    if to_create and not os.access(folder, os.W_OK | os.X_OK):
+        raise DatabaseUrlError(
+            f"cannot open the SQLite database {database}: the folder {folder} is read-only for this user, "
+            f"and SQLite must create {', '.join(to_create)} in it"
+        )

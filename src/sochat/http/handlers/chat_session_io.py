@@ -4,6 +4,7 @@ Shared by the agent methods and the REST resource."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,11 @@ from sochat.store.protocol import IdempotencyKey, Precondition
 
 ENTITY = "ChatSessionEntity"
 _MAX_IDEMPOTENCY_KEY = 255
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# What a Host header may be to appear in links: a host name (with '_', as container names have) or IPv4 address,
+# or an IPv6 literal, with an optional port (RFC 9110's uri-host, without the percent-escapes and sub-delims
+# no real host name uses).
+_HOST = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 
 
 async def session_from_body(ctx: Context, *, stored: ChatSessionView | None = None) -> ChatSession:
@@ -86,6 +92,8 @@ def idempotency_key(ctx: Context) -> IdempotencyKey | None:
         raise InvalidInput(
             f"Idempotency-Key must be 1 to {_MAX_IDEMPOTENCY_KEY} characters", property_name="Idempotency-Key"
         )
+    if _CONTROL.search(key):  # a NUL cannot be stored in PostgreSQL text; no control character is part of a key
+        raise InvalidInput("Idempotency-Key must not contain control characters", property_name="Idempotency-Key")
     digest = hashlib.sha256()
     digest.update((ctx.request.headers.get("content-type") or "").encode("latin-1"))
     digest.update(b"\0")
@@ -110,9 +118,16 @@ def answer_session(ctx: Context, view: ChatSessionView | None, *, links: bool = 
 
 
 def base_url(ctx: Context) -> str:
-    """scheme://host[/tenant] of this request, for absolute links in answers."""
+    """scheme://host[/tenant] of this request, for absolute links in answers.
+
+    The Host header is echoed only when it is a plain host[:port]; anything else (quotes, slashes, spaces, a
+    user part) could turn a link into another one, so the server's own address stands in for it. The tenant
+    was checked by the router (an identifier)."""
     request = ctx.request
-    host = request.headers.get("host") or f"{ctx.settings.host}:{ctx.settings.port}"
+    host = (request.headers.get("host") or "").strip()
+    if not _HOST.fullmatch(host):
+        listening = ctx.settings.host
+        host = f"[{listening}]:{ctx.settings.port}" if ":" in listening else f"{listening}:{ctx.settings.port}"
     return f"{request.scheme}://{host}" + (f"/{request.tenant}" if request.tenant else "")
 
 
