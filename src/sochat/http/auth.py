@@ -95,7 +95,7 @@ class Lockout:
         address_key = _address_key(address)
         if address_key is not None:
             locking.append(address_key)
-        return AttemptKeys(locking, [_name_bucket(user_name)] if is_user_name(user_name) else [])
+        return AttemptKeys(locking, [name_bucket(user_name)] if is_user_name(user_name) else [])
 
     async def locked(self, keys: AttemptKeys) -> bool:
         if self._lock_after <= 0 or not keys.locking:
@@ -311,7 +311,7 @@ def _address_key(address: str) -> str | None:
     return f"addr:{parsed}"
 
 
-def _name_bucket(user_name: str) -> str:
+def name_bucket(user_name: str) -> str:
     """The shared failure bucket of a user name (case-insensitive, like user names)."""
     digest = hashlib.sha256(user_name.lower().encode("utf-8")).digest()
     return f"name:{int.from_bytes(digest[:4], 'big') % NAME_BUCKETS}"
