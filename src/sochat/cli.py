@@ -153,7 +153,8 @@ def main() -> None:
     envvar="SOCHAT_REQUIRE_APP_TOKEN",
     show_envvar=True,
     is_flag=True,
-    help="SOTicket requests must also carry a valid SO-AppToken (as Online).",
+    help="SOTicket requests must carry a registered SO-AppToken and unregistered tokens are refused (as "
+    "SuperOffice Online); without it, a token naming no registered application is accepted and logged.",
 )
 @click.option(
     "--lockout-after",
