@@ -439,9 +439,7 @@ def ticket_issue(name: str, idle_minutes: int | None, database_url: str) -> None
     idle = idle_minutes or defaults.ticket_idle_minutes
     with _store(database_url) as store:
         store.migrate()
-        user = next((u for u in store.list_users() if u.user_name.lower() == name.lower()), None)
-        if user is None:
-            raise click.ClickException(f"no user named {name!r}")
+        user = _live_user(store, name)  # a deleted user's ticket would never sign in
         value = new_ticket()
         now = _now_ticks()
         minute = 60 * 10_000_000
@@ -502,10 +500,7 @@ def app_add(name: str, owner: str | None, secret: str | None, database_url: str)
         store.migrate()
         owner_id = None
         if owner is not None:
-            match = next((u for u in store.list_users() if u.user_name.lower() == owner.lower()), None)
-            if match is None:
-                raise click.ClickException(f"no user named {owner!r}")
-            owner_id = match.associate_id
+            owner_id = _live_user(store, owner).associate_id
         if any(a.name.lower() == name.lower() for a in store.list_applications()):
             raise click.ClickException(f"an application named {name!r} exists already")
         value = new_secret() if secret is None else secret.strip()
