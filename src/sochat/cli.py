@@ -494,6 +494,8 @@ def app_add(name: str, owner: str | None, secret: str | None, database_url: str)
     """Register application NAME and print its token (shown once; only its hash is stored)."""
     from sochat.security.tokens import new_secret, token_hash
 
+    if not name.strip() or not name.isprintable():
+        raise click.ClickException(f"an application name must be printable text: {name[:40]!r}")
     if secret is not None and not secret.strip():
         raise click.ClickException("--token must not be empty")
     with _store(database_url) as store:
@@ -525,7 +527,7 @@ def app_remove(name: str, database_url: str) -> None:
     stops, and the access tokens issued to it end."""
     with _store(database_url) as store:
         store.migrate()
-        if not store.remove_application(name):
+        if not name.isprintable() or not store.remove_application(name):
             raise click.ClickException(f"no application named {name!r}; `sochat app list` shows them")
     click.echo(f"removed application {name}")
 

@@ -216,3 +216,12 @@ async def test_required_app_token_applies_to_tickets_only(auth_factory, anyio_ba
             GET, params={"chatSessionEntityId": 1}, headers={"Authorization": basic(*TJE0)}
         )
         assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("name", ["tab\there", "nul\x00", " "], ids=["tab", "nul", "blank"])
+async def test_app_add_and_remove_refuse_names_that_are_not_printable_text(auth, name):
+    """`sochat app add` refuses a blank name or one with control characters; `app remove` finds no such app."""
+    added = await auth.cli("app", "add", name)
+    assert added.exit_code != 0 and "printable text" in added.output
+    assert auth.sql("SELECT COUNT(*) FROM application")[0][0] == 0
+    assert (await auth.cli("app", "remove", name)).exit_code != 0

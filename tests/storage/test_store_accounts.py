@@ -133,3 +133,14 @@ async def test_import_ends_credentials_only_when_the_password_changes_or_the_use
     await give_credentials(store, associate_id, "retired", now)
     store.import_records([row(None, deleted=True)])
     assert await live_credentials(store, "retired", now) == []
+
+
+@pytest.mark.parametrize("name", ["tje0\x00", "t" * 255], ids=["nul", "255"])
+async def test_set_password_and_delete_user_answer_false_for_names_that_cannot_be_stored(
+    store: Store, name: str
+) -> None:
+    """Administration by a name that cannot be stored changes nothing and answers False on both databases."""
+    store.add_associate(NewAssociate("tje0", Role.ADMIN, "h"))
+    assert not store.set_password(name, "new")
+    assert not store.delete_user(name)
+    assert [(u.password_hash, u.deleted) for u in store.list_users()] == [("h", False)]

@@ -553,6 +553,9 @@ class PostgresStore:
             raise Conflict(f"a user named {associate.user_name!r} exists already") from None
 
     def set_password(self, user_name: str, password_hash: str) -> bool:
+        if not is_user_name(user_name):
+            return False  # no such user can be stored
+
         def job(conn: Connection) -> bool:
             row = conn.execute(
                 f"UPDATE associate SET password_hash = %s WHERE {_SAME_USER_NAME} RETURNING associate_id",
@@ -566,6 +569,9 @@ class PostgresStore:
         return self._admin_run(job)
 
     def delete_user(self, user_name: str) -> bool:
+        if not is_user_name(user_name):
+            return False  # no such user can be stored
+
         def job(conn: Connection) -> bool:
             row = conn.execute(
                 "UPDATE associate SET deleted = TRUE, password_hash = NULL"

@@ -456,6 +456,9 @@ class SqliteStore:
             raise Conflict(f"a user named {associate.user_name!r} exists already") from None
 
     def set_password(self, user_name: str, password_hash: str) -> bool:
+        if not is_user_name(user_name):
+            return False  # no such user can be stored
+
         def job(conn: sqlite3.Connection) -> bool:
             row = conn.execute("SELECT associate_id FROM associate WHERE user_name = ?", (user_name,)).fetchone()
             if row is None:
@@ -467,6 +470,9 @@ class SqliteStore:
         return self._write_now(job)
 
     def delete_user(self, user_name: str) -> bool:
+        if not is_user_name(user_name):
+            return False  # no such user can be stored
+
         def job(conn: sqlite3.Connection) -> bool:
             row = conn.execute(
                 "SELECT associate_id FROM associate WHERE user_name = ? AND deleted = 0", (user_name,)
