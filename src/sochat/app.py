@@ -78,7 +78,9 @@ class SochatApp:
 
                 load_demo(self._store, sessions=True)
         self._chat = ChatAgent(self._store, strict=self.settings.strict)
-        self._auth = Authenticator(self._store, self._cache, self.settings)
+        self._auth = Authenticator(
+            self._store, self._cache, self.settings, self.observability.unregistered_app_tokens.inc
+        )
 
     def shutdown(self) -> None:
         if self._owns_store and self._store is not None:

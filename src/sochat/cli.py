@@ -20,7 +20,7 @@ from sochat import __version__
 from sochat.domain.errors import SochatError
 from sochat.domain.principal import Role
 from sochat.settings import DEFAULT_DATABASE_URL, Settings
-from sochat.store.protocol import NewAssociate, NewToken, Store
+from sochat.store.protocol import NewAssociate, NewToken, Store, UserRecord
 from sochat.store.url import DatabaseUrlError, open_store
 
 if TYPE_CHECKING:
@@ -160,7 +160,8 @@ def main() -> None:
     envvar="SOCHAT_REQUIRE_APP_TOKEN",
     show_envvar=True,
     is_flag=True,
-    help="SOTicket requests must also carry a valid SO-AppToken (as Online).",
+    help="SOTicket requests must carry a registered SO-AppToken and unregistered tokens are refused (as "
+    "SuperOffice Online); without it, a token naming no registered application is accepted and logged.",
 )
 @click.option(
     "--lockout-after",
@@ -338,11 +339,18 @@ def user() -> None:
 def user_add(name: str, password: str, role: str, full_name: str, database_url: str) -> None:
     """Add user NAME who can sign in with Basic authentication."""
     from sochat.security.passwords import hash_password
+    from sochat.security.usernames import user_name_problem
 
+    problem = user_name_problem(name)
+    if problem is not None:
+        raise click.ClickException(f"{problem}: {name[:40]!r}")
     _check_password(password)
     with _store(database_url) as store:
         store.migrate()
-        if any(u.user_name.lower() == name.lower() for u in store.list_users()):
+        taken = next((u for u in store.list_users() if u.user_name.lower() == name.lower()), None)
+        if taken is not None and taken.deleted:
+            raise click.ClickException(f"user {name!r} was deleted; a deleted user's name is not given out again")
+        if taken is not None:
             raise click.ClickException(f"user {name!r} exists already; use `sochat user passwd` to change it")
         try:
             associate_id = store.add_associate(
@@ -364,7 +372,8 @@ def user_add(name: str, password: str, role: str, full_name: str, database_url: 
 )
 @_database_option
 def user_passwd(name: str, password: str, database_url: str) -> None:
-    """Change user NAME's password; the old one stops working at once, also in running servers."""
+    """Change user NAME's password; the old one stops working at once, also in running servers, and the
+    user's tickets, access tokens and browser sessions end."""
     from sochat.security.passwords import hash_password
 
     _check_password(password)
@@ -372,7 +381,46 @@ def user_passwd(name: str, password: str, database_url: str) -> None:
         store.migrate()
         if not store.set_password(name, hash_password(password)):
             raise click.ClickException(f"no user named {name!r}")
-    click.echo(f"password changed for {name}")
+    click.echo(f"password changed for {name}; their tickets, access tokens and browser sessions have ended")
+
+
+@user.command("delete")
+@click.argument("name")
+@_database_option
+def user_delete(name: str, database_url: str) -> None:
+    """Delete user NAME: they can no longer sign in, and their tickets, tokens and sessions end at once.
+
+    As in SuperOffice the associate is retired, not erased: chat sessions keep their link to it, and
+    the name is not given out again."""
+    from sochat.http.auth import user_lock_key
+
+    with _store(database_url) as store:
+        store.migrate()
+        record = _live_user(store, name)
+        if not store.delete_user(record.user_name):
+            raise click.ClickException(f"no user named {name!r}")
+        store.remove_auth_failures([user_lock_key(record.user_name)])
+    click.echo(
+        f"deleted user {record.user_name} (AssociateId {record.associate_id}): signing in is refused and their "
+        "tickets, access tokens and browser sessions have ended"
+    )
+
+
+@user.command("unlock")
+@click.argument("name")
+@_database_option
+def user_unlock(name: str, database_url: str) -> None:
+    """Lift the lock that failed logins put on user NAME, and forget those failures."""
+    from sochat.http.auth import user_lock_key
+
+    with _store(database_url) as store:
+        store.migrate()
+        record = _live_user(store, name)
+        removed = store.remove_auth_failures([user_lock_key(record.user_name)])
+    if removed:
+        click.echo(f"unlocked {record.user_name}: failed logins forgotten, signing in works again")
+    else:
+        click.echo(f"{record.user_name} was not locked (no failed logins counted)")
 
 
 @user.command("list")
@@ -387,7 +435,10 @@ def user_list(database_url: str) -> None:
         return
     click.echo(f"{'AssociateId':>11}  {'user':<20} {'role':<9} full name")
     for record in users:
-        click.echo(f"{record.associate_id:>11}  {record.user_name:<20} {record.role.value:<9} {record.full_name}")
+        deleted = "  (deleted)" if record.deleted else ""
+        click.echo(
+            f"{record.associate_id:>11}  {record.user_name:<20} {record.role.value:<9} {record.full_name}{deleted}"
+        )
 
 
 @main.group()
@@ -412,9 +463,7 @@ def ticket_issue(name: str, idle_minutes: int | None, database_url: str) -> None
     idle = idle_minutes or defaults.ticket_idle_minutes
     with _store(database_url) as store:
         store.migrate()
-        user = next((u for u in store.list_users() if u.user_name.lower() == name.lower()), None)
-        if user is None:
-            raise click.ClickException(f"no user named {name!r}")
+        user = _live_user(store, name)  # a deleted user's ticket would never sign in
         value = new_ticket()
         now = _now_ticks()
         minute = 60 * 10_000_000
@@ -456,28 +505,55 @@ def app() -> None:
 @app.command("add")
 @click.argument("name")
 @click.option("--owner", default=None, help="User the application acts as with the OAuth client_credentials grant.")
+@click.option(
+    "--token",
+    "secret",
+    default=None,
+    metavar="SECRET",
+    help="Register the SO-AppToken (client secret) the application already has, e.g. from SuperOffice's "
+    "developer portal, instead of making a new one. Only its hash is stored.",
+)
 @_database_option
-def app_add(name: str, owner: str | None, database_url: str) -> None:
+def app_add(name: str, owner: str | None, secret: str | None, database_url: str) -> None:
     """Register application NAME and print its token (shown once; only its hash is stored)."""
     from sochat.security.tokens import new_secret, token_hash
 
+    if not name.strip() or not name.isprintable():
+        raise click.ClickException(f"an application name must be printable text: {name[:40]!r}")
+    if secret is not None and not secret.strip():
+        raise click.ClickException("--token must not be empty")
     with _store(database_url) as store:
         store.migrate()
         owner_id = None
         if owner is not None:
-            match = next((u for u in store.list_users() if u.user_name.lower() == owner.lower()), None)
-            if match is None:
-                raise click.ClickException(f"no user named {owner!r}")
-            owner_id = match.associate_id
+            owner_id = _live_user(store, owner).associate_id
         if any(a.name.lower() == name.lower() for a in store.list_applications()):
             raise click.ClickException(f"an application named {name!r} exists already")
-        value = new_secret()
+        value = new_secret() if secret is None else secret.strip()
+        if secret is not None and asyncio.run(store.find_application(token_hash(value))) is not None:
+            raise click.ClickException("another application is registered with this token already")
         try:
             app_id = store.add_application(name, token_hash(value), owner_id)
         except SochatError as exc:
             raise click.ClickException(str(exc)) from exc
+    if secret is not None:
+        click.echo(f"registered application {name} (id {app_id}) with the token you gave")
+        return
     click.echo(f"registered application {name} (id {app_id}); its SO-AppToken (and OAuth client_secret) is:")
     click.echo(value)
+
+
+@app.command("remove")
+@click.argument("name")
+@_database_option
+def app_remove(name: str, database_url: str) -> None:
+    """Remove application NAME: its SO-AppToken names no application any more, its client_credentials grant
+    stops, and the access tokens issued to it end."""
+    with _store(database_url) as store:
+        store.migrate()
+        if not name.isprintable() or not store.remove_application(name):
+            raise click.ClickException(f"no application named {name!r}; `sochat app list` shows them")
+    click.echo(f"removed application {name}")
 
 
 @app.command("list")
@@ -728,6 +804,14 @@ def _now_ticks() -> int:
     from sochat.domain import datetimes
 
     return datetimes.from_datetime(datetime.now(UTC))
+
+
+def _live_user(store: Store, name: str) -> UserRecord:
+    """The user NAME names (ignoring case), or a one-line error when there is no such live user."""
+    record = next((u for u in store.list_users() if u.user_name.lower() == name.lower() and not u.deleted), None)
+    if record is None:
+        raise click.ClickException(f"no user named {name!r}; `sochat user list` shows them")
+    return record
 
 
 def _check_password(password: str) -> None:

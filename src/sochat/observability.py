@@ -108,6 +108,11 @@ class Observability:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.unregistered_app_tokens = Counter(
+            "sochat_unregistered_app_tokens",
+            "Requests whose SO-AppToken names no registered application (accepted unless --require-app-token)",
+            registry=self.registry,
+        )
         self.sessions = Gauge(
             "sochat_chat_sessions", "Stored chat sessions by status", ["status"], registry=self.registry
         )

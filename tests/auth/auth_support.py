@@ -9,7 +9,7 @@ import hmac
 import json
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,11 +20,12 @@ import anyio.to_thread
 import httpx
 from click.testing import CliRunner, Result
 
-from sochat.app import SochatApp
+from sochat.app import SochatApp, create_app
 from sochat.cli import main as sochat_cli
 from sochat.domain import datetimes
 from sochat.security.tokens import new_access_token, new_secret, new_ticket, token_hash
-from sochat.store.protocol import NewToken
+from sochat.settings import Settings
+from sochat.store.protocol import NewToken, Store
 from sochat.store.sqlite import SqliteStore
 
 SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
@@ -199,6 +200,28 @@ class AuthApi:
         result = await self.cli("app", "add", name, *(["--owner", owner] if owner else []))
         assert result.exit_code == 0, result.output
         return result.output.strip().splitlines()[-1]
+
+
+@asynccontextmanager
+async def app_client(store: Store, **settings: object) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
+    """The app on any test store (SQLite or PostgreSQL); yields a function making a client seen from a given
+    address."""
+    app = create_app(Settings(**settings), store)  # type: ignore[arg-type]
+    app.startup()
+    clients: list[httpx.AsyncClient] = []
+
+    def client_at(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 5000))
+        client = httpx.AsyncClient(transport=transport, base_url="http://test")
+        clients.append(client)
+        return client
+
+    try:
+        yield client_at
+    finally:
+        for client in clients:
+            await client.aclose()
+        app.shutdown()
 
 
 def assert_refused(response: httpx.Response, status: int = 401) -> dict[str, object]:

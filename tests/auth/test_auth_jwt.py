@@ -229,3 +229,38 @@ async def test_failed_refresh_keeps_the_old_keys(auth_factory, issuer, monkeypat
         assert_refused(await auth.save({"Authorization": f"Bearer {issuer.rs256(kid='unknown')}"}))
         await anyio.sleep(0.3)
         assert (await auth.save({"Authorization": f"Bearer {issuer.rs256()}"})).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        pytest.param("exp", "9999999999", id="exp-string-of-digits"),
+        pytest.param("exp", "tomorrow", id="exp-string"),
+        pytest.param("exp", {"seconds": 1}, id="exp-object"),
+        pytest.param("exp", [9999999999], id="exp-array"),
+        pytest.param("exp", True, id="exp-boolean"),
+        pytest.param("exp", float("inf"), id="exp-infinity"),
+        pytest.param("exp", float("nan"), id="exp-nan"),
+        pytest.param("exp", 10**30, id="exp-beyond-year-9999"),
+        pytest.param("nbf", "0", id="nbf-string"),
+        pytest.param("nbf", {"seconds": 0}, id="nbf-object"),
+        pytest.param("nbf", float("-inf"), id="nbf-minus-infinity"),
+        pytest.param("iat", "0", id="iat-string"),
+    ],
+)
+async def test_jwt_dates_must_be_numbers(auth_factory, issuer, anyio_backend, claim, value):
+    """exp, nbf and iat are NumericDates: a correctly signed token with a string, object, boolean, infinite or
+    out-of-range value there is a 401 (not a 500), and stores nothing."""
+    token = issuer.rs256(**{claim: value})
+    async with auth_factory(**issuer.settings()) as auth:
+        assert_refused(await auth.save({"Authorization": f"Bearer {token}"}))
+        assert auth.count_sessions() == 0
+
+
+async def test_jwt_with_fractional_dates_is_accepted(auth_factory, issuer, anyio_backend):
+    """NumericDates may carry fractions of a second (RFC 7519): such a token is accepted."""
+    now = time.time()
+    token = issuer.rs256(exp=now + 300.5, nbf=now - 0.25, iat=now - 0.25)
+    async with auth_factory(**issuer.settings()) as auth:
+        response = await auth.save({"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text

@@ -1,5 +1,6 @@
 """401 answers: one challenge per enabled scheme, one body whatever the cause; failed logins are slowed, then
-locked, and the lock lifts; lockout_after=0 switches it off."""
+locked, and the lock lifts; lockout_after=0 switches it off; the counters are bounded (users, addresses and
+/64s, name buckets) and expire; `sochat user unlock`."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from auth_support import (
     LOGIN,
     MINUTE_TICKS,
     OTHER_REMOTE,
+    REMOTE,
     TJE0,
     TOKEN,
     assert_refused,
     basic,
 )
+
+from sochat.http.auth import name_bucket
 
 pytestmark = pytest.mark.anyio
 
@@ -215,3 +219,103 @@ async def test_lockout_after_zero_switches_lockout_off(auth_factory, anyio_backe
         assert time.monotonic() - started < 6, "failures were slowed although lockout is off"
         assert (await auth.save({"Authorization": basic(*TJE0)})).status_code == 200
         assert auth.sql("SELECT COUNT(*) FROM auth_failure")[0][0] == 0
+
+
+def counter_rows(auth) -> dict[str, int]:
+    """Every failed-login counter stored: key -> failures."""
+    return {str(key): int(failures) for key, failures in auth.sql("SELECT key, failures FROM auth_failure")}
+
+
+def colliding_names(user_name: str, count: int) -> list[str]:
+    """Names that are not stored but share ``user_name``'s bucket."""
+    names = (f"ghost-{index}" for index in range(1_000_000))
+    return [name for name in names if name_bucket(name) == name_bucket(user_name)][:count]
+
+
+async def test_names_that_are_not_stored_get_no_counter_of_their_own(auth_factory, anyio_backend):
+    """Failures for a stored user count on the user, the address and the name's bucket; failures for a name
+    that is not stored count on the address and the bucket only, by the same number."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING) as auth:
+        for attempt in range(3):
+            assert_refused(await auth.save({"Authorization": basic("tje0", f"wrong-{attempt}")}))
+        tje0_counters = counter_rows(auth)
+        assert tje0_counters == {"user:tje0": 3, f"addr:{REMOTE}": 3, name_bucket("tje0"): 3}
+        auth.sql("DELETE FROM auth_failure")
+        for attempt in range(3):
+            assert_refused(await auth.save({"Authorization": basic("ghost", f"wrong-{attempt}")}))
+        assert counter_rows(auth) == {f"addr:{REMOTE}": 3, name_bucket("ghost"): 3}
+
+
+async def test_a_name_bucket_never_locks_the_stored_user_who_shares_it(auth_factory, anyio_backend):
+    """Many failures for names that share tje0's bucket (from loopback, so no address lock) leave tje0 free to
+    sign in: buckets slow answers, they never lock."""
+    async with (
+        auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth,
+        auth.client_at("127.0.0.1") as local,
+    ):
+        for name in colliding_names("tje0", 5):
+            assert_refused(await auth.save({"Authorization": basic(name, "x")}, client=local))
+        assert counter_rows(auth) == {name_bucket("tje0"): 5}
+        response = await auth.save({"Authorization": basic(*TJE0)}, client=local)
+        assert response.status_code == 200, response.text
+
+
+async def test_expired_counters_are_removed_by_the_next_failure(auth_factory, anyio_backend):
+    """Counters whose window and lock are both over are removed when the next failure is counted."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        await lock_tje0(auth, 3)
+        assert_refused(await auth.save({"Authorization": basic("ghost", "x")}))
+        let_time_pass(auth, 14)
+        assert_refused(await auth.save({"Authorization": basic("ghost-2", "x")}))
+        assert "user:tje0" in counter_rows(auth), "a counter was removed while its lock lasted"
+        let_time_pass(auth, 16)
+        assert_refused(await auth.save({"Authorization": basic("ghost-3", "x")}))
+        assert counter_rows(auth) == {f"addr:{REMOTE}": 1, name_bucket("ghost-3"): 1}
+
+
+async def test_ipv6_clients_are_counted_per_64(auth_factory, anyio_backend):
+    """Failures from many addresses of one IPv6 /64 add up to one lock for that /64; another /64 is free."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        for index, name in enumerate(("ghost-1", "ghost-2", "ghost-3")):
+            async with auth.client_at(f"2001:db8:1:2::{index + 1:x}") as client:
+                assert_refused(await auth.save({"Authorization": basic(name, "x")}, client=client))
+        assert counter_rows(auth)["addr:2001:db8:1:2::/64"] == 3
+        async with auth.client_at("2001:db8:1:2:ffff::9") as same_network:
+            assert_refused(await auth.save({"Authorization": basic(*TJE0)}, client=same_network))
+        async with auth.client_at("2001:db8:1:3::1") as other_network:
+            assert (await auth.save({"Authorization": basic(*TJE0)}, client=other_network)).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["t" * 255, "tje0\x00", "tje0\x1f"], ids=["255-characters", "nul", "control"])
+async def test_names_that_cannot_exist_count_against_the_address_only(auth_factory, anyio_backend, name):
+    """A name longer than 254 characters or with a control character answers like a wrong password and counts
+    only against the client address (it has neither a user counter nor a bucket)."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING) as auth:
+        wrong = await auth.save({"Authorization": basic("tje0", "wrong")})
+        auth.sql("DELETE FROM auth_failure")
+        refused = await auth.save({"Authorization": basic(name, "Tje0")})
+        assert_refused(refused)
+        assert refused.content == wrong.content
+        assert counter_rows(auth) == {f"addr:{REMOTE}": 1}
+
+
+async def test_user_unlock_lifts_the_lock_at_once(auth_factory, anyio_backend):
+    """`sochat user unlock NAME` lifts a user's lock; the right password works on the very next request."""
+    async with auth_factory(lockout_slow_after=NO_SLOWING, lockout_after=3) as auth:
+        async with auth.client_at("127.0.0.1") as local:  # no address lock: the user's lock alone
+            for attempt in range(3):
+                assert_refused(await auth.save({"Authorization": basic("tje0", f"wrong-{attempt}")}, client=local))
+            assert_refused(await auth.save({"Authorization": basic(*TJE0)}, client=local))
+            result = await auth.cli("user", "unlock", "TJE0")
+            assert result.exit_code == 0, result.output
+            assert "unlocked tje0" in result.output
+            assert (await auth.save({"Authorization": basic(*TJE0)}, client=local)).status_code == 200
+        again = await auth.cli("user", "unlock", "tje0")
+        assert again.exit_code == 0 and "was not locked" in again.output
+
+
+async def test_user_unlock_of_an_unknown_user_fails_clearly(auth):
+    """Unlocking a user that does not exist exits non-zero and names the user."""
+    result = await auth.cli("user", "unlock", "nobody")
+    assert result.exit_code != 0
+    assert "no user named 'nobody'" in result.output

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ class OidcVerifier:
         if key is None:
             self._refresh_soon()
             raise JwtRejected(f"unknown key id {kid!r}")
+        _require_numeric_dates(token)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -99,6 +101,30 @@ class OidcVerifier:
             log.info("JWKS refreshed: %d keys", len(self._keys))
         except (OSError, ValueError, jwt.PyJWTError) as exc:
             log.warning("JWKS refresh failed, keeping the old keys: %s", exc)
+
+
+_DATE_CLAIMS = ("exp", "nbf", "iat")
+
+
+def _require_numeric_dates(token: str) -> None:
+    """exp, nbf and iat are NumericDates (RFC 7519 section 2): finite JSON numbers. PyJWT would read the
+    string "123" as a number and fail on an object, Infinity or NaN with errors of its own; refusing anything
+    else here, before the signature is even checked, keeps every such token a plain 401."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise JwtRejected(f"malformed JWT: {exc}") from None
+    for name in _DATE_CLAIMS:
+        if name not in claims:
+            continue
+        value = claims[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise JwtRejected(f"claim {name!r} is not a number")
+        if abs(value) > _LATEST_DATE:
+            raise JwtRejected(f"claim {name!r} is out of range")
+
+
+_LATEST_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z in seconds: beyond it no clock can compare
 
 
 def _load_keys(source: str) -> dict[str, PyJWK]:

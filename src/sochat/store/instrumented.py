@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 from sochat.domain.chat_session import ChatSession
@@ -118,10 +118,18 @@ class InstrumentedStore:
         return await self._timed("find_application", self.inner.find_application(token_hash))
 
     async def note_auth_failure(
-        self, keys: list[str], now_ticks: int, window_ticks: int, lock_after: int, lock_ticks: int
+        self,
+        keys: list[str],
+        now_ticks: int,
+        window_ticks: int,
+        lock_after: int,
+        lock_ticks: int,
+        *,
+        count_only: Sequence[str] = (),
     ) -> int:
         return await self._timed(
-            "note_auth_failure", self.inner.note_auth_failure(keys, now_ticks, window_ticks, lock_after, lock_ticks)
+            "note_auth_failure",
+            self.inner.note_auth_failure(keys, now_ticks, window_ticks, lock_after, lock_ticks, count_only=count_only),
         )
 
     async def auth_locked_until(self, keys: list[str]) -> int:
@@ -138,6 +146,12 @@ class InstrumentedStore:
 
     def list_applications(self) -> list[AppRecord]:
         return self.inner.list_applications()
+
+    def remove_application(self, name: str) -> bool:
+        return self.inner.remove_application(name)
+
+    def remove_auth_failures(self, keys: list[str]) -> int:
+        return self.inner.remove_auth_failures(keys)
 
     def import_records(self, rows: Iterable[Row]) -> dict[str, int]:
         return self.inner.import_records(rows)
@@ -166,6 +180,9 @@ class InstrumentedStore:
 
     def set_password(self, user_name: str, password_hash: str) -> bool:
         return self.inner.set_password(user_name, password_hash)
+
+    def delete_user(self, user_name: str) -> bool:
+        return self.inner.delete_user(user_name)
 
     def list_users(self) -> list[UserRecord]:
         return self.inner.list_users()

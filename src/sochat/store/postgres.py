@@ -16,12 +16,13 @@ creates it when it is missing. Connection and operational failures become Unavai
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import re
 import select
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -39,6 +40,7 @@ from sochat.domain.enums import USER_TYPE
 from sochat.domain.errors import Conflict, IdsExhausted, ImportConflict, Unavailable
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
+from sochat.security.usernames import is_user_name
 from sochat.store import migrations
 from sochat.store.protocol import (
     AppRecord,
@@ -355,6 +357,9 @@ class PostgresStore:
         return await self._run(job, _CANNOT_READ)
 
     async def find_user(self, user_name: str) -> UserRecord | None:
+        if not is_user_name(user_name):
+            return None  # a name that cannot be stored is not stored (and PostgreSQL refuses NUL in text)
+
         async def job(conn: AsyncConn) -> UserRecord | None:
             cursor = await conn.execute(
                 f"SELECT {_USER_COLUMNS} FROM associate WHERE {_SAME_USER_NAME} AND NOT deleted", (user_name,)
@@ -430,15 +435,31 @@ class PostgresStore:
         return await self._run(job, _CANNOT_READ)
 
     async def note_auth_failure(
-        self, keys: list[str], now_ticks: int, window_ticks: int, lock_after: int, lock_ticks: int
+        self,
+        keys: list[str],
+        now_ticks: int,
+        window_ticks: int,
+        lock_after: int,
+        lock_ticks: int,
+        *,
+        count_only: Sequence[str] = (),
     ) -> int:
+        limits = {key: _NEVER_LOCKS for key in count_only} | {key: lock_after for key in keys}
+
         async def job(conn: AsyncConn) -> int:
             highest = 0
             async with conn.transaction():
-                for key in sorted(set(keys)):  # one order for every caller: concurrent failures cannot deadlock
+                await conn.execute(_FORGET_EXPIRED_FAILURES, (now_ticks - window_ticks, now_ticks))
+                for key in sorted(limits):  # one order for every caller: concurrent failures cannot deadlock
                     cursor = await conn.execute(
                         _NOTE_FAILURE_SQL,
-                        {"key": key, "now": now_ticks, "window": window_ticks, "after": lock_after, "lock": lock_ticks},
+                        {
+                            "key": key,
+                            "now": now_ticks,
+                            "window": window_ticks,
+                            "after": limits[key],
+                            "lock": lock_ticks,
+                        },
                     )
                     row = await cursor.fetchone()
                     assert row is not None
@@ -545,18 +566,42 @@ class PostgresStore:
             raise Conflict(f"a user named {associate.user_name!r} exists already") from None
 
     def set_password(self, user_name: str, password_hash: str) -> bool:
+        if not is_user_name(user_name):
+            return False  # no such user can be stored
+
         def job(conn: Connection) -> bool:
-            cursor = conn.execute(
-                f"UPDATE associate SET password_hash = %s WHERE {_SAME_USER_NAME}", (password_hash, user_name)
-            )
-            return cursor.rowcount == 1
+            row = conn.execute(
+                f"UPDATE associate SET password_hash = %s WHERE {_SAME_USER_NAME} RETURNING associate_id",
+                (password_hash, user_name),
+            ).fetchone()
+            if row is None:
+                return False
+            conn.execute(_REVOKE_CREDENTIALS, (row[0],))  # a new password ends every sign-in made with the old
+            return True
+
+        return self._admin_run(job)
+
+    def delete_user(self, user_name: str) -> bool:
+        if not is_user_name(user_name):
+            return False  # no such user can be stored
+
+        def job(conn: Connection) -> bool:
+            row = conn.execute(
+                "UPDATE associate SET deleted = TRUE, password_hash = NULL"
+                f" WHERE {_SAME_USER_NAME} AND NOT deleted RETURNING associate_id",
+                (user_name,),
+            ).fetchone()
+            if row is None:
+                return False
+            conn.execute(_REVOKE_CREDENTIALS, (row[0],))
+            return True
 
         return self._admin_run(job)
 
     def list_users(self) -> list[UserRecord]:
         def job(conn: Connection) -> list[UserRecord]:
-            rows = conn.execute(f"SELECT {_USER_COLUMNS} FROM associate ORDER BY associate_id").fetchall()
-            return [_user(row) for row in rows]
+            rows = conn.execute(f"SELECT {_USER_COLUMNS}, deleted FROM associate ORDER BY associate_id").fetchall()
+            return [dataclasses.replace(_user(row), deleted=bool(row[5])) for row in rows]
 
         return self._admin_run(job)
 
@@ -593,6 +638,24 @@ class PostgresStore:
             return [AppRecord(*row) for row in rows]
 
         return self._admin_run(job)
+
+    def remove_application(self, name: str) -> bool:
+        def job(conn: Connection) -> bool:
+            row = conn.execute(
+                'DELETE FROM application WHERE lower(name COLLATE "C") = lower(%s::text COLLATE "C") RETURNING app_id',
+                (name,),
+            ).fetchone()
+            if row is None:
+                return False
+            conn.execute("UPDATE auth_token SET revoked = TRUE WHERE app_id = %s AND NOT revoked", (row[0],))
+            return True
+
+        return self._admin_run(job)
+
+    def remove_auth_failures(self, keys: list[str]) -> int:
+        return self._admin_run(
+            lambda conn: conn.execute("DELETE FROM auth_failure WHERE key = ANY(%s)", (keys,)).rowcount
+        )
 
     # -- bulk transfer ----------------------------------------------------------------------------
 
@@ -661,6 +724,9 @@ _LIVE_CREDENTIAL_SQL = (
     " WHERE t.token_hash = %s AND t.kind = %s AND NOT t.revoked AND NOT a.deleted AND t.expires_ticks > %s"
     " AND (t.idle_ticks = 0 OR t.used_ticks + t.idle_ticks > %s)"
 )
+_NEVER_LOCKS = 2**31 - 1  # the lock limit of counters that only count
+_FORGET_EXPIRED_FAILURES = "DELETE FROM auth_failure WHERE window_ticks < %s AND locked_until <= %s"
+_REVOKE_CREDENTIALS = "UPDATE auth_token SET revoked = TRUE WHERE associate_id = %s AND NOT revoked"
 # One statement, so that concurrent failures for one key are each counted (the row is locked while updated).
 # A window that ended starts again at 1; reaching ``after`` failures locks the key, and a lock is never shortened.
 _NOTE_FAILURE_SQL = """
@@ -758,6 +824,7 @@ def _import_one(conn: Connection, row: Row, now: int) -> tuple[str, tuple[str, s
             conn.execute(_INSERT_SESSION, [*values, now])
         return "ChatSession", ("chat_session", "chat_session_id"), row.chat_session_id
     if isinstance(row, AssociateRow):
+        _end_replaced_credentials(conn, row)
         values = [
             row.name or row.user_name,
             row.user_name,
@@ -793,6 +860,20 @@ def _import_one(conn: Connection, row: Row, now: int) -> tuple[str, tuple[str, s
         (row.carrier, row.id, json.dumps(row.data, ensure_ascii=False)),
     )
     return row.carrier, ("reference_record", ""), 0
+
+
+def _end_replaced_credentials(conn: Connection, row: AssociateRow) -> None:
+    """An imported row that changes a stored user's password, or retires the user, ends the user's tickets,
+    tokens and browser sessions, as `sochat user passwd` and `sochat user delete` do."""
+    if row.associate_id <= 0:
+        return
+    stored = conn.execute(
+        "SELECT password_hash, deleted FROM associate WHERE associate_id = %s", (row.associate_id,)
+    ).fetchone()
+    if stored is None:
+        return
+    if (row.password_hash is not None and row.password_hash != stored[0]) or (row.deleted and not stored[1]):
+        conn.execute(_REVOKE_CREDENTIALS, (row.associate_id,))
 
 
 def _skip_past(conn: Connection, table: str, column: str, given: int) -> None:

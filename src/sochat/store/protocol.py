@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,6 +22,7 @@ class UserRecord:
     role: Role
     password_hash: str | None
     full_name: str = ""
+    deleted: bool = False  # retired (SuperOffice's associate.deleted); only list_users answers such users
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +165,9 @@ class Store(Protocol):
         """
         ...
 
-    async def find_user(self, user_name: str) -> UserRecord | None: ...
+    async def find_user(self, user_name: str) -> UserRecord | None:
+        """A live user by name, ignoring ASCII case; None for a name that cannot be a user name."""
+        ...
 
     async def find_user_by_id(self, associate_id: int) -> UserRecord | None: ...
 
@@ -185,10 +188,18 @@ class Store(Protocol):
     async def find_application(self, token_hash: str) -> AppRecord | None: ...
 
     async def note_auth_failure(
-        self, keys: list[str], now_ticks: int, window_ticks: int, lock_after: int, lock_ticks: int
+        self,
+        keys: list[str],
+        now_ticks: int,
+        window_ticks: int,
+        lock_after: int,
+        lock_ticks: int,
+        *,
+        count_only: Sequence[str] = (),
     ) -> int:
-        """Count a failed login against each key; lock a key once it reaches ``lock_after`` failures within
-        the window. Answers the highest failure count among the keys."""
+        """Count a failed login against each key and each ``count_only`` key; lock a key of ``keys`` (never
+        one of ``count_only``) once it reaches ``lock_after`` failures within the window. Answers the highest
+        failure count among all of them. Counters whose window and lock are both over are removed."""
         ...
 
     async def auth_locked_until(self, keys: list[str]) -> int:
@@ -206,6 +217,15 @@ class Store(Protocol):
     def add_application(self, name: str, token_hash: str, owner_id: int | None) -> int: ...
 
     def list_applications(self) -> list[AppRecord]: ...
+
+    def remove_application(self, name: str) -> bool:
+        """Delete the application of that name (ignoring ASCII case) and revoke the access tokens issued to
+        it; False when there is none."""
+        ...
+
+    def remove_auth_failures(self, keys: list[str]) -> int:
+        """Forget the failures and locks of these keys whatever their state; answers how many were stored."""
+        ...
 
     # -- bulk transfer (sochat import / export) -----------------------------------------------------
 
@@ -233,7 +253,15 @@ class Store(Protocol):
 
     def add_associate(self, associate: NewAssociate) -> int: ...
 
-    def set_password(self, user_name: str, password_hash: str) -> bool: ...
+    def set_password(self, user_name: str, password_hash: str) -> bool:
+        """Set the user's password hash and revoke every ticket, access token and browser session of the
+        user in the same transaction; False when no such user is stored."""
+        ...
+
+    def delete_user(self, user_name: str) -> bool:
+        """Retire a live user (associate.deleted, as SuperOffice does; chat sessions keep their link), clear
+        the password and revoke every credential, in one transaction; False when no live user has the name."""
+        ...
 
     def list_users(self) -> list[UserRecord]: ...
 

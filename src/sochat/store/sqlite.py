@@ -21,7 +21,7 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,6 +34,7 @@ from sochat.domain.errors import Conflict, IdsExhausted, ImportConflict, Unavail
 from sochat.domain.fields import INT32_MAX
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
+from sochat.security.usernames import is_user_name
 from sochat.store import migrations
 from sochat.store.protocol import (
     AppRecord,
@@ -239,6 +240,8 @@ class SqliteStore:
         return self._lookup(lambda conn: _find_links(conn, plan))
 
     async def find_user(self, user_name: str) -> UserRecord | None:
+        if not is_user_name(user_name):
+            return None  # a name that cannot be stored is not stored
         return self._lookup(lambda conn: _find_user(conn, user_name))
 
     async def find_user_by_id(self, associate_id: int) -> UserRecord | None:
@@ -302,15 +305,25 @@ class SqliteStore:
         return self._lookup(job)
 
     async def note_auth_failure(
-        self, keys: list[str], now_ticks: int, window_ticks: int, lock_after: int, lock_ticks: int
+        self,
+        keys: list[str],
+        now_ticks: int,
+        window_ticks: int,
+        lock_after: int,
+        lock_ticks: int,
+        *,
+        count_only: Sequence[str] = (),
     ) -> int:
+        limits = {key: NEVER_LOCKS for key in count_only} | {key: lock_after for key in keys}
+
         def job(conn: sqlite3.Connection) -> int:
+            conn.execute(_FORGET_EXPIRED_FAILURES, (now_ticks - window_ticks, now_ticks))
             highest = 0
-            for key in keys:
+            for key, limit in limits.items():
                 row = conn.execute("SELECT failures, window_ticks FROM auth_failure WHERE key = ?", (key,)).fetchone()
                 failures = 1 if row is None or row[1] + window_ticks < now_ticks else row[0] + 1
                 start = now_ticks if row is None or row[1] + window_ticks < now_ticks else row[1]
-                locked = now_ticks + lock_ticks if failures >= lock_after else 0
+                locked = now_ticks + lock_ticks if failures >= limit else 0
                 conn.execute(
                     "INSERT INTO auth_failure (key, failures, window_ticks, locked_until) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,"
@@ -370,6 +383,23 @@ class SqliteStore:
             self._reader().execute("SELECT app_id, name, owner_id, revoked FROM application ORDER BY app_id").fetchall()
         )
         return [AppRecord(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+    def remove_application(self, name: str) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            row = conn.execute("SELECT app_id FROM application WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return False
+            conn.execute("DELETE FROM application WHERE app_id = ?", (row[0],))
+            conn.execute("UPDATE auth_token SET revoked = 1 WHERE app_id = ? AND revoked = 0", (row[0],))
+            return True
+
+        return self._write_now(job)
+
+    def remove_auth_failures(self, keys: list[str]) -> int:
+        marks = ", ".join("?" * len(keys))
+        return self._write_now(
+            lambda conn: conn.execute(f"DELETE FROM auth_failure WHERE key IN ({marks})", keys).rowcount
+        )
 
     # -- bulk transfer ----------------------------------------------------------------------------
 
@@ -434,20 +464,42 @@ class SqliteStore:
             raise Conflict(f"a user named {associate.user_name!r} exists already") from None
 
     def set_password(self, user_name: str, password_hash: str) -> bool:
+        if not is_user_name(user_name):
+            return False  # no such user can be stored
+
         def job(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(
-                "UPDATE associate SET password_hash = ? WHERE user_name = ?", (password_hash, user_name)
-            )
-            return cursor.rowcount == 1
+            row = conn.execute("SELECT associate_id FROM associate WHERE user_name = ?", (user_name,)).fetchone()
+            if row is None:
+                return False
+            conn.execute("UPDATE associate SET password_hash = ? WHERE associate_id = ?", (password_hash, row[0]))
+            conn.execute(_REVOKE_CREDENTIALS, (row[0],))  # a new password ends every sign-in made with the old
+            return True
+
+        return self._write_now(job)
+
+    def delete_user(self, user_name: str) -> bool:
+        if not is_user_name(user_name):
+            return False  # no such user can be stored
+
+        def job(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT associate_id FROM associate WHERE user_name = ? AND deleted = 0", (user_name,)
+            ).fetchone()
+            if row is None:
+                return False
+            conn.execute("UPDATE associate SET deleted = 1, password_hash = NULL WHERE associate_id = ?", (row[0],))
+            conn.execute(_REVOKE_CREDENTIALS, (row[0],))
+            return True
 
         return self._write_now(job)
 
     def list_users(self) -> list[UserRecord]:
         conn = self._reader()
         rows = conn.execute(
-            "SELECT associate_id, user_name, role, password_hash, full_name FROM associate ORDER BY associate_id"
+            "SELECT associate_id, user_name, role, password_hash, full_name, deleted FROM associate"
+            " ORDER BY associate_id"
         ).fetchall()
-        return [UserRecord(r[0], r[1], Role(r[2]), r[3], r[4]) for r in rows]
+        return [UserRecord(r[0], r[1], Role(r[2]), r[3], r[4], bool(r[5])) for r in rows]
 
     def add_topic(self, topic: NewTopic) -> int:
         def job(conn: sqlite3.Connection) -> int:
@@ -537,6 +589,7 @@ def _import_one(conn: sqlite3.Connection, row: Row, now: int) -> str:
             _new_id(conn.execute(_INSERT_SESSION, [*values, now]), "ChatSession")
         return "ChatSession"
     if isinstance(row, AssociateRow):
+        _end_replaced_credentials(conn, row)
         values = [
             row.name or row.user_name,
             row.user_name,
@@ -628,6 +681,25 @@ def _replay(conn: sqlite3.Connection, key: IdempotencyKey, now: int) -> int | No
     if expired:
         conn.execute("DELETE FROM idempotency_key WHERE owner = ? AND key = ?", (key.owner, key.key))
     return earlier
+
+
+NEVER_LOCKS = 2**31 - 1  # the lock limit of counters that only count
+_FORGET_EXPIRED_FAILURES = "DELETE FROM auth_failure WHERE window_ticks < ? AND locked_until <= ?"
+_REVOKE_CREDENTIALS = "UPDATE auth_token SET revoked = 1 WHERE associate_id = ? AND revoked = 0"
+
+
+def _end_replaced_credentials(conn: sqlite3.Connection, row: AssociateRow) -> None:
+    """An imported row that changes a stored user's password, or retires the user, ends the user's tickets,
+    tokens and browser sessions, as `sochat user passwd` and `sochat user delete` do."""
+    if row.associate_id <= 0:
+        return
+    stored = conn.execute(
+        "SELECT password_hash, deleted FROM associate WHERE associate_id = ?", (row.associate_id,)
+    ).fetchone()
+    if stored is None:
+        return
+    if (row.password_hash is not None and row.password_hash != stored[0]) or (row.deleted and not stored[1]):
+        conn.execute(_REVOKE_CREDENTIALS, (row.associate_id,))
 
 
 _LIVE_CREDENTIAL_SQL = (

@@ -18,6 +18,7 @@ from sochat.domain.enums import USER_TYPE
 from sochat.domain.errors import InvalidInput, describe_value
 from sochat.domain.fields import INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, Kind
 from sochat.domain.principal import Role
+from sochat.security.usernames import MAX_USER_NAME_LENGTH, user_name_problem
 
 KINDS = ("Associate", "ChatTopic", "Person", "Contact", "Project", "Sale", "Ticket", "ChatSession")
 _BY_LOWER = {kind.lower(): kind for kind in KINDS}
@@ -95,6 +96,15 @@ def _text(members: dict[str, Any], name: str, *, required: bool = False, limit: 
     return value
 
 
+def _user_name(members: dict[str, Any]) -> str:
+    """UserName: SuperOffice's String(254), no control characters (the rule of sochat.security.usernames)."""
+    value = _text(members, "UserName", required=True, limit=MAX_USER_NAME_LENGTH)
+    problem = user_name_problem(value)
+    if problem is not None:
+        raise InvalidInput(f"UserName: {problem}", property_name="UserName")
+    return value
+
+
 def _bool(members: dict[str, Any], name: str) -> bool:
     value = members.get(name.lower())
     if value is None or value == "":
@@ -131,7 +141,7 @@ def parse_row(kind: str, data: dict[str, Any]) -> Row:
         return AssociateRow(
             _int(members, "AssociateId", low=0),
             _text(members, "Name", limit=255),
-            _text(members, "UserName", required=True, limit=255),
+            _user_name(members),
             _text(members, "FullName", limit=255),
             _text(members, "FormalName", limit=255),
             _int(members, "PersonId", low=0),
