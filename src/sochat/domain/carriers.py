@@ -20,9 +20,9 @@ from sochat.domain.enums import (
 )
 from sochat.domain.fields import Kind
 
-# SuperOffice's Swagger types every integer member of these carriers as int32 (some are shorts in its XSD).
-INT, DOUBLE, BOOL, STR, DATE, ENUM, OPAQUE = (
+INT, SHORT, DOUBLE, BOOL, STR, DATE, ENUM, OPAQUE = (
     Kind.INT32,
+    Kind.INT16,
     Kind.DOUBLE,
     Kind.BOOL,
     Kind.STRING,
@@ -56,7 +56,7 @@ ASSOCIATE = CarrierType(
         ("AssociateId", INT),
         ("Name", STR),
         ("PersonId", INT),
-        ("Rank", INT),
+        ("Rank", SHORT),
         ("Tooltip", STR),
         ("Type", ENUM),
         ("GroupIdx", INT),
@@ -81,9 +81,9 @@ PERSON = CarrierType(
         ("CountryId", INT),
         ("ContactId", INT),
         ("ContactName", STR),
-        ("Retired", INT),
-        ("Rank", INT),
-        ("ActiveInterests", INT),
+        ("Retired", SHORT),
+        ("Rank", SHORT),
+        ("ActiveInterests", SHORT),
         ("ContactDepartment", STR),
         ("ContactCountryId", INT),
         *_props("ContactOrgNr FaxPhone MobilePhone ContactPhone AssociateName", STR),
@@ -147,7 +147,7 @@ SALE = CarrierType(
         ("ContactName", STR),
         ("SaleDate", DATE),
         ("SaleId", INT),
-        ("Probability", INT),
+        ("Probability", SHORT),
         ("Title", STR),
         ("Amount", DOUBLE),
         ("Currency", STR),
@@ -199,7 +199,7 @@ TICKET = CarrierType(
         ("Origin", ENUM),
         ("CustId", INT),
         *_props("PersonFirstname PersonMiddleName PersonLastname PersonFullname", STR),
-        ("AlertLevel", INT),
+        ("AlertLevel", SHORT),
         ("ConnectId", INT),
         ("ReadStatus", ENUM),
         *_props(

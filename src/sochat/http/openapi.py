@@ -63,7 +63,8 @@ def _date_time() -> dict[str, Any]:
 def _scalar(kind: Kind) -> dict[str, Any]:
     schemas: dict[Kind, dict[str, Any]] = {
         Kind.INT32: {"type": "integer", "format": "int32", "minimum": INT32_MIN, "maximum": INT32_MAX},
-        Kind.INT16: {"type": "integer", "format": "int16", "minimum": INT16_MIN, "maximum": INT16_MAX},
+        # A short in SuperOffice's database, published as int32 in its Swagger (as typed clients read it).
+        Kind.INT16: {"type": "integer", "format": "int32", "minimum": INT16_MIN, "maximum": INT16_MAX},
         Kind.DOUBLE: {"type": "number", "format": "double"},
         Kind.BOOL: {"type": "boolean"},
         # "" for no text; null only when $select leaves the property out (decision 18).
