@@ -267,7 +267,7 @@ _DEFAULTS: dict[str, object] = {
     _H: 0,
     _D: 0.0,
     _B: False,
-    _S: None,
+    _S: "",  # SuperOffice's carriers hold "" for no text (decision 18)
     _T: "0001-01-01T00:00:00",
     _O: None,
 }

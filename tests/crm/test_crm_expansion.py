@@ -324,7 +324,7 @@ async def test_expansion_shows_the_record_as_it_is_now(crm: Crm, company_path: P
     session_id = (await crm.create(Sale={"SaleId": 7002}))["ChatSessionId"]
     first = await crm.stored(session_id)
     assert first is not None
-    assert first["Sale"]["Title"] is None
+    assert first["Sale"]["Title"] == ""  # no text is "" (decision 18)
 
     assert import_file(company_path, _write_jsonl(tmp_path / "a.jsonl", [IMPORTED[1]])).exit_code == 0
     second = await crm.stored(session_id)

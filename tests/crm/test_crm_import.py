@@ -203,7 +203,7 @@ def test_upsert_replaces_reference_records_and_sessions(tmp_path: Path) -> None:
     assert import_file(db, write_lines(tmp_path / "2.jsonl", second)).exit_code == 0
     assert rows_of(db, "Person") == [{"type": "Person", "PersonId": 5, "Lastname": "Byron"}]
     (session,) = rows_of(db, "ChatSession")
-    assert (session["ChatSessionId"], session["CustomerName"], session["CustomerEmail"]) == (7, None, "ada@example.com")
+    assert (session["ChatSessionId"], session["CustomerName"], session["CustomerEmail"]) == (7, "", "ada@example.com")
     assert (session["Rating"], session["User"]) == (0, None)
 
 

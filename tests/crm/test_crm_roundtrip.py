@@ -341,7 +341,7 @@ def session(draw: st.DrawFn, session_id: int, pools: dict[str, list[int]], *, cs
         elif kind == "string":
             size = min(limit // 2, 24)  # astral characters count two UTF-16 units against the limit
             value = draw(st.none() | text(size, min_size=1 if csv_mode else 0, csv_mode=csv_mode))
-            expected[name], given[name] = value, value
+            expected[name], given[name] = ("" if value is None else value), value  # null is stored as ""
         elif kind == "bool":
             flag = draw(st.booleans())
             expected[name], given[name] = flag, draw(bool_spelling(flag, csv_mode=csv_mode))

@@ -405,7 +405,8 @@ async def test_invalid_patch_is_400_and_nothing_is_saved(chat):
 
 @pytest_anyio
 async def test_merge_patch_null_resets_to_defaults(chat, full_session):
-    """Merge patch null resets to the default: strings null, numbers 0, enums zero, false, no link, unset date."""
+    """Merge patch null resets to the default: strings "" (decision 18), numbers 0, enums zero, false, no link,
+    unset date."""
     saved = await chat.save_json(full_session)
     chat_session_id = saved["ChatSessionId"]
     patch = {
@@ -424,7 +425,7 @@ async def test_merge_patch_null_resets_to_defaults(chat, full_session):
     assert response.status_code == 200, response.text
     assert response.json()["ChatSessionId"] == chat_session_id
     after = await chat.get_json(chat_session_id)
-    assert after["CustomerName"] is None
+    assert after["CustomerName"] == ""
     assert after["Rank"] == 0
     assert after["Status"] == "Invalid"
     assert after["Flags"] == "CustomerIsTyping"

@@ -133,7 +133,7 @@ async def test_xml_with_prefixed_services88_namespace_is_read(chat):
 
 
 async def test_xml_nil_and_space_separated_flags(chat, full_session):
-    """XML reads i:nil="true" as null and a flag list written space-separated, as SuperOffice writes them."""
+    """XML reads i:nil="true" as null (a string's null is stored as "") and a space-separated flag list."""
     saved = await chat.save_json(full_session)
     body = (
         '<ChatSessionEntity xmlns:i="http://www.w3.org/2001/XMLSchema-instance">'
@@ -144,7 +144,7 @@ async def test_xml_nil_and_space_separated_flags(chat, full_session):
     response = await chat.save(body, "text/xml")
     assert response.status_code == 200, response.text
     stored = await chat.get_json(saved["ChatSessionId"])
-    assert stored["CustomerName"] is None
+    assert stored["CustomerName"] == ""
     assert stored["User"] is None
     assert stored["Flags"] == "UserIsTyping"
     assert stored["Status"] == "Closed"
@@ -171,7 +171,7 @@ async def test_form_booleans(chat, raw, expected):
 
 
 async def test_form_empty_value_means_null(chat, full_session):
-    """In a form an empty value is null: strings become null, links unset, numbers their default."""
+    """In a form an empty value is null: strings become "", links unset, numbers their default."""
     saved = await chat.save_json(full_session)
     body = urlencode(
         {"ChatSessionId": saved["ChatSessionId"], "CustomerName": "", "User": "", "Rank": "", "WhenStarted": ""}
@@ -179,7 +179,7 @@ async def test_form_empty_value_means_null(chat, full_session):
     response = await chat.save(body, "application/x-www-form-urlencoded")
     assert response.status_code == 200, response.text
     stored = await chat.get_json(saved["ChatSessionId"])
-    assert stored["CustomerName"] is None
+    assert stored["CustomerName"] == ""
     assert stored["User"] is None
     assert stored["Rank"] == 0
     assert stored["WhenStarted"] == "0001-01-01T00:00:00"

@@ -86,7 +86,29 @@ PROPERTIES = (
     "ChatbotIsActive",
     "Rating",
 )
+# What $select answers for a property it leaves out (decision 18): null for reference types (strings, carriers)
+# and the default of the type for value types, in JSON. left_out_text() gives the XML form.
+LEFT_OUT: dict[str, Any] = {name: None for name in PROPERTIES} | {
+    "ChatSessionId": 0,
+    "TopicId": 0,
+    "CustomerConsented": False,
+    "Status": "Invalid",
+    **{f"When{name}": "0001-01-01T00:00:00" for name in ("Requested", "Started", "Ended", "Idle", "Fetched")},
+    "InitialQueuePos": 0,
+    "AlertLevel": 0,
+    "Rank": 0,
+    "Flags": "CustomerIsTyping",
+    "ChatbotIsActive": False,
+    "Rating": 0,
+}
 STARTUP_TIMEOUT = 30.0
+
+
+def left_out_text(name: str, *, xml: bool) -> Any:
+    """LEFT_OUT[name] as as_text() shows it; in XML flags 0 is the empty token list."""
+    if xml and name == "Flags":
+        return ""
+    return as_text(LEFT_OUT[name])
 
 
 def free_port() -> int:

@@ -14,6 +14,7 @@ from lifecycle_support import (
     CREATE_DEFAULT,
     DELETE,
     GET,
+    LEFT_OUT,
     NIL,
     PROPERTIES,
     SAVE,
@@ -201,13 +202,14 @@ def test_get_of_an_unknown_id_answers_null_in_json_and_xml(http):
 
 
 def test_get_applies_select(http):
-    """GetChatSessionEntity with $select nulls the other properties and keeps TableRight and FieldProperties."""
+    """GetChatSessionEntity with $select clears the other properties (null for strings and carriers, the type's
+    default for value types) and keeps TableRight and FieldProperties."""
     saved = _save(http, rich_entity(_marker()), "application/json", "application/json").json()
     response = http.post(GET, params={"chatSessionEntityId": saved["ChatSessionId"], "$select": "CustomerName,Rank"})
     assert response.status_code == 200, response.text[:500]
     entity = response.json()
     for name in PROPERTIES:
-        assert entity[name] == (saved[name] if name in ("CustomerName", "Rank") else None), name
+        assert entity[name] == (saved[name] if name in ("CustomerName", "Rank") else LEFT_OUT[name]), name
     assert entity["TableRight"] == saved["TableRight"]
     assert entity["FieldProperties"] == saved["FieldProperties"]
 

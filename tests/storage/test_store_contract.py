@@ -487,6 +487,26 @@ async def test_list_filters_by_value_list_null_and_bool(store: Store) -> None:
     assert await where(And((Compare("rating", ">=", 2), either))) == ["c", "d"]
 
 
+async def test_list_treats_null_and_empty_strings_alike(store: Store) -> None:
+    """A string stored as NULL (before decision 18) and one stored as "" both answer "": eq '', set, ne '' and
+    oneOf/NotOneOf with '' treat them alike, on every backend."""
+    for alias, name in (("null", None), ("empty", ""), ("text", "Ada")):
+        await insert(store, ChatSession(customer_alias=alias, customer_name=name))
+    by_id = (("chat_session_id", False),)
+
+    async def where(expr: Expr) -> list[str | None]:
+        page = await store.list_chat_sessions(ListQuery(where=expr, order=by_id))
+        return [row.session.customer_alias for row in page.rows]
+
+    assert await where(Compare("customer_name", "=", "")) == ["null", "empty"]
+    assert await where(Compare("customer_name", "=", None)) == ["null", "empty"]
+    assert await where(Compare("customer_name", "!=", None)) == ["text"]  # "set"
+    assert await where(Compare("customer_name", "!=", "")) == ["text"]
+    assert await where(InList("customer_name", ("", "Ada"))) == ["null", "empty", "text"]
+    assert await where(InList("customer_name", ("",), negate=True)) == ["text"]
+    assert await where(InList("customer_name", ("Ada",), negate=True)) == ["null", "empty"]
+
+
 async def test_list_pages_by_keyset_through_every_row_once(store: Store) -> None:
     """Paging by the cursor of each page visits every row once, in order, ties broken by id."""
     for i in range(8):

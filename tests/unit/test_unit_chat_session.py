@@ -172,17 +172,22 @@ def test_unknown_and_output_only_properties_are_ignored() -> None:
 
 
 def test_empty_body_gives_all_defaults() -> None:
-    """Missing properties take their defaults: zeros, False, None links, dates and strings."""
+    """Missing properties take their defaults: zeros, False, None links and dates, "" strings (decision 18)."""
     session = chat_session_from_wire({}, UTC)
     assert session == ChatSession()
     assert dataclasses.astuple(session) == (
         0,
         0,
-        *([None] * 7),
-        False,
         None,
+        None,
+        *([""] * 5),
+        False,
+        "",
         0,
-        *([None] * 8),
+        "",
+        "",
+        *([None] * 5),
+        "",
         0,
         0,
         0,
@@ -322,11 +327,11 @@ def test_string_one_over_limit_is_refused(name: str, attr_limit: tuple[str, int]
 
 
 @pytest.mark.parametrize(("name", "attr_limit"), STRING_FIELDS.items())
-def test_string_null_is_none_even_in_strict_mode(name: str, attr_limit: tuple[str, int]) -> None:
-    """Strings are nullable: null is stored as None, strict or not."""
+def test_string_null_is_empty_even_in_strict_mode(name: str, attr_limit: tuple[str, int]) -> None:
+    """Strings accept null, strict or not, and store it as "" (decision 18: no text is "", never null)."""
     attr, _ = attr_limit
-    assert getattr(one(name, None), attr) is None
-    assert getattr(one(name, None, strict=True), attr) is None
+    assert getattr(one(name, None), attr) == ""
+    assert getattr(one(name, None, strict=True), attr) == ""
 
 
 @pytest.mark.parametrize(("value", "text"), [(123, "123"), (-4, "-4"), (1.5, "1.5"), (True, "true"), (False, "false")])

@@ -144,3 +144,20 @@ def test_exact_route_wins_over_parameter() -> None:
 def test_parameter_routes_need_the_exact_shape(path: str) -> None:
     """A parameter route does not match paths with extra, renamed or versioned segments."""
     assert routed_path(path) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/api/v1/ChatSession/ForCurrentUser", "/api/v1/ChatSession/ForCurrentUser"),
+        ("/api/v1/chatsession/pickup/", "/api/v1/ChatSession/Pickup"),
+        ("/Cust1/api/v1/ChatSession/9/Pickup", "/api/v1/ChatSession/{chatSessionId}/Pickup"),
+        ("/api/v1/ChatTopic/UserAgents", "/api/v1/ChatTopic/UserAgents"),
+        ("/api/v1/ChatTopic/3/UserAgent/agent1", "/api/v1/ChatTopic/{chatTopicId}/UserAgent/{username}"),
+    ],
+)
+def test_literal_segments_win_over_parameters(path: str, expected: str) -> None:
+    """Literal segments of SuperOffice's routes are never read as {id}; those operations are marked planned."""
+    route, _tenant, _params = match(path)
+    assert route is not None and route.path == expected
+    assert not route.implemented

@@ -16,28 +16,29 @@ from sochat.domain.fields import INT32_MAX, INT32_MIN, Field, Kind
 
 @dataclass(slots=True)
 class ChatSession:
-    """A chat session as sochat stores it. Links are ids (None = no link); dates are ticks (None = unset)."""
+    """A chat session as sochat stores it. Links are ids (None = no link); dates are ticks (None = unset).
+    No text is "" (decision 18); None in a string is a row stored before that rule and answers as ""."""
 
     chat_session_id: int = 0
     topic_id: int = 0
     user_id: int | None = None
     person_id: int | None = None
-    customer_alias: str | None = None
-    customer_host: str | None = None
-    customer_name: str | None = None
-    customer_email: str | None = None
-    customer_phone: str | None = None
+    customer_alias: str | None = ""
+    customer_host: str | None = ""
+    customer_name: str | None = ""
+    customer_email: str | None = ""
+    customer_phone: str | None = ""
     customer_consented: bool = False
-    customer_company_name: str | None = None
+    customer_company_name: str | None = ""
     status: int = 0
-    first_message: str | None = None
-    last_message: str | None = None
+    first_message: str | None = ""
+    last_message: str | None = ""
     when_requested: int | None = None
     when_started: int | None = None
     when_ended: int | None = None
     when_idle: int | None = None
     when_fetched: int | None = None
-    session_key: str | None = None
+    session_key: str | None = ""
     initial_queue_pos: int = 0
     alert_level: int = 0
     rank: int = 0
@@ -117,7 +118,8 @@ assert [f.attr for f in FIELDS] == [f.name for f in dataclasses.fields(ChatSessi
 
 def chat_session_from_wire(data: Mapping[str, object], zone: tzinfo, *, strict: bool = False) -> ChatSession:
     """Build a ChatSession from a decoded body: names match case-insensitively, unknown names are ignored,
-    missing properties take their defaults (SuperOffice saves whole entities).
+    missing properties take their defaults (SuperOffice saves whole entities). A string that is null or
+    missing is stored as "", as SuperOffice's carriers hold no text (decision 18).
 
     ``zone`` reads date-times that carry no offset. ``strict`` refuses null for non-nullable values
     instead of reading it as the default. Raises InvalidInput naming the first bad property.
@@ -168,9 +170,9 @@ def _default(field: Field) -> object:
     return next(f.default for f in dataclasses.fields(ChatSession) if f.name == field.attr)
 
 
-def _string(field: Field, value: object) -> str | None:
+def _string(field: Field, value: object) -> str:
     if value is None:
-        return None
+        return ""
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, int | float):

@@ -10,6 +10,7 @@ SochatError
  ├── PreconditionFailed  412
  ├── PayloadTooLarge     413
  ├── UnsupportedMediaType 415
+ ├── NotImplementedYet   501  a SuperOffice operation sochat does not serve yet
  ├── Unavailable         503  storage cannot take the write right now
  └── IdsExhausted        507  no id is left for a new record (ids are int32)
 """
@@ -88,6 +89,13 @@ class PayloadTooLarge(SochatError):
 class UnsupportedMediaType(SochatError):
     status = 415
     error_type = "SoUnsupportedMediaTypeException"
+
+
+class NotImplementedYet(SochatError):
+    """A route of SuperOffice's chat API that sochat knows but does not serve yet."""
+
+    status = 501
+    error_type = "SoNotImplementedException"
 
 
 class OAuthError(SochatError):

@@ -36,9 +36,13 @@ def decode_body(body: bytes, content_type: str | None, root: str) -> Body:
     value = _json(body, media.charset)
     if body_format == "merge-patch":
         return Body("merge-patch", value)
-    if body_format == "json-patch" or isinstance(value, list):
+    if isinstance(value, list):
         # SuperOffice's own PATCH sample sends a JSON Patch array as application/json; read it as a patch.
         return Body("json-patch", value)
+    if body_format == "json-patch" and not isinstance(value, dict):
+        return Body("json-patch", value)  # neither operations nor an entity: the patch reader names the problem
+    # An object is the entity itself, whatever JSON type it came as: SuperOffice lists
+    # application/json-patch+json among the Content-Types of an entity body (SaveChatSessionEntity, POST, PUT).
     return Body("entity", value)
 
 

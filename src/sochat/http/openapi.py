@@ -9,13 +9,34 @@ from typing import Any
 from sochat import __version__
 from sochat.domain.carriers import CARRIERS, CarrierType
 from sochat.domain.chat_session import FIELDS
-from sochat.domain.enums import E_FIELD_RIGHT, E_TABLE_RIGHT
+from sochat.domain.enums import E_FIELD_RIGHT, E_TABLE_RIGHT, EnumType
 from sochat.domain.fields import INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, Field, Kind
 from sochat.http.negotiation import REQUEST_FORMATS, RESPONSE_TYPES
 from sochat.http.odata import COLUMNS, MAX_TOP
 
 _REF = "#/components/schemas/"
 _LOCALE_HEADERS = ("Accept-Language", "SO-Language", "SO-Culture", "SO-TimeZone", "SO-AppToken")
+UNSET_DATE = "0001-01-01T00:00:00"
+# What each request header does here; the same text is shown on /api/docs.
+HEADER_DESCRIPTIONS = {
+    "Accept-Language": "The answer's language when SO-Language is absent: the highest-q language sochat has texts "
+    "for resolves [SR_...] references and multi-language values (* or x: leave them as they are).",
+    "SO-Language": "The answer's language (iso2 such as en, nb, sv, de); wins over Accept-Language.",
+    "SO-Culture": "How numbers and dates look where sochat writes them as text (e.g. $output=Display); "
+    "defaults to the language.",
+    "SO-TimeZone": "The zone every date-time in the answer is written in and a date-time without offset is read "
+    "in: SuperOffice codes (NO, US-NY), numeric ids (261) or IANA names; append ', includeTZOffset' as "
+    "SuperOffice does. Default: the server's base zone.",
+    "SO-AppToken": "The calling application's token (SuperOffice Online's client secret). An empty header counts "
+    "as absent; see docs/authentication.md for registered and unregistered tokens.",
+    "If-Match": 'ETag of the version the write expects ("<id>.<version>"); 412 and nothing saved otherwise. '
+    "* means: only if the session exists.",
+    "If-None-Match": "ETag(s) the client holds; 304 without a body while the session is unchanged.",
+    "If-Unmodified-Since": "HTTP date; 412 and nothing saved when the session was written after it.",
+    "If-Modified-Since": "HTTP date; 304 without a body when the session was not written after it.",
+    "Idempotency-Key": "1 to 255 characters. A create retried with the same key and body answers the first "
+    "session (Idempotent-Replayed: true); the same key with another body is a 409. Kept 24 hours.",
+}
 _ERRORS = {
     "400": "A value breaks a rule; the message names the property (or the body is malformed).",
     "401": "Missing or wrong credentials (the same answer whether or not the user exists).",
@@ -31,30 +52,57 @@ _ERRORS = {
 }
 
 
+def _date_time() -> dict[str, Any]:
+    """SuperOffice's date-time, plus the one value .NET writes without an offset: the unset date."""
+    return {
+        "anyOf": [{"type": "string", "format": "date-time"}, {"const": UNSET_DATE}],
+        "description": f"ISO 8601 with 7 fractional digits and the offset; {UNSET_DATE} (no offset) when unset",
+    }
+
+
 def _scalar(kind: Kind) -> dict[str, Any]:
     schemas: dict[Kind, dict[str, Any]] = {
         Kind.INT32: {"type": "integer", "format": "int32", "minimum": INT32_MIN, "maximum": INT32_MAX},
-        Kind.INT16: {"type": "integer", "format": "int16", "minimum": INT16_MIN, "maximum": INT16_MAX},
+        # A short in SuperOffice's database, published as int32 in its Swagger (as typed clients read it).
+        Kind.INT16: {"type": "integer", "format": "int32", "minimum": INT16_MIN, "maximum": INT16_MAX},
         Kind.DOUBLE: {"type": "number", "format": "double"},
         Kind.BOOL: {"type": "boolean"},
+        # "" for no text; null only when $select leaves the property out (decision 18).
         Kind.STRING: {"type": ["string", "null"]},
-        Kind.DATETIME: {
-            "type": "string",
-            "description": "ISO 8601 with 7 fractional digits and offset; 0001-01-01T00:00:00 when unset",
-        },
+        Kind.DATETIME: _date_time(),
         Kind.OPAQUE: {},
     }
     return schemas[kind]
 
 
+def _enum_schema(enum: EnumType) -> dict[str, Any]:
+    kind = "flags: a member name, or names joined by ', '" if enum.is_flags else "an enum name"
+    return {"type": "string", "enum": list(enum.names), "description": f"{enum.name}: {kind}"}
+
+
+def _nullable_ref(name: str) -> dict[str, Any]:
+    return {"oneOf": [{"$ref": _REF + name}, {"type": "null"}]}
+
+
+_STRING_DICTIONARY = {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
+# Carrier members that sochat passes through without interpreting, typed as SuperOffice's Swagger types them.
+_OPAQUE_MEMBERS: dict[str, dict[str, Any]] = {
+    "Address": _nullable_ref("Address"),
+    "ExtraFields": _STRING_DICTIONARY,
+    "CustomFields": _STRING_DICTIONARY,
+}
+_FIELD_PROPERTIES = {
+    "type": ["object", "null"],
+    "additionalProperties": {"$ref": _REF + "FieldProperty"},
+    "description": "Every property with its right, .NET type and length.",
+}
+
+
 def _field_schema(field: Field) -> dict[str, Any]:
     if field.kind is Kind.LINK:
-        return {"oneOf": [{"$ref": _REF + (field.carrier or "")}, {"type": "null"}]}
+        return _nullable_ref(field.carrier or "")
     if field.enum is not None:
-        names = list(field.enum.names)
-        if field.enum.is_flags:
-            return {"type": "string", "description": f"{field.enum.name} names joined by ', ': {', '.join(names)}"}
-        return {"type": "string", "enum": names}
+        return _enum_schema(field.enum)
     schema = dict(_scalar(field.kind))
     if field.length:
         schema["maxLength"] = field.length
@@ -65,24 +113,26 @@ def _carrier_schema(carrier: CarrierType) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for name, kind in carrier.properties:
         enum = carrier.enum_of(name)
-        properties[name] = {"type": "string", "enum": list(enum.names)} if enum else _scalar(kind)
-    properties["TableRight"] = {"oneOf": [{"$ref": _REF + "TableRight"}, {"type": "null"}]}
-    properties["FieldProperties"] = {"type": ["object", "null"]}
+        if enum is not None:
+            properties[name] = _enum_schema(enum)
+        elif kind is Kind.OPAQUE:
+            properties[name] = _OPAQUE_MEMBERS.get(name, {})
+        else:
+            properties[name] = _scalar(kind)
+    properties["TableRight"] = _nullable_ref("TableRight")
+    properties["FieldProperties"] = _FIELD_PROPERTIES
     return {"type": "object", "properties": properties}
 
 
 def _entity_schema(*, with_links: bool) -> dict[str, Any]:
     properties = {field.name: _field_schema(field) for field in FIELDS}
-    properties["TableRight"] = {"oneOf": [{"$ref": _REF + "TableRight"}, {"type": "null"}]}
-    properties["FieldProperties"] = {
-        "type": "object",
-        "additionalProperties": {"$ref": _REF + "FieldProperty"},
-        "description": "Every property with its right, .NET type and length.",
-    }
+    properties["TableRight"] = _nullable_ref("TableRight")
+    properties["FieldProperties"] = _FIELD_PROPERTIES
     if with_links:
         properties["_Links"] = {
             "type": "object",
             "properties": {"Self": {"type": "string"}, "Archive": {"type": "string"}},
+            "additionalProperties": {"type": "string"},
         }
     return {"type": "object", "properties": properties}
 
@@ -120,24 +170,26 @@ def _schemas() -> dict[str, Any]:
         "TableRight": {
             "type": "object",
             "properties": {
-                "Mask": {"type": "string", "description": "ETableRight: " + ", ".join(E_TABLE_RIGHT.names)},
+                "Mask": {"type": "string", "description": "ETableRight names joined by ', ': " + _names(E_TABLE_RIGHT)},
+                "Reason": {"type": "string"},
+            },
+        },
+        "FieldRight": {
+            "type": "object",
+            "properties": {
+                "Mask": {"type": "string", "description": "EFieldRight names joined by ', ': " + _names(E_FIELD_RIGHT)},
                 "Reason": {"type": "string"},
             },
         },
         "FieldProperty": {
             "type": "object",
             "properties": {
-                "FieldRight": {
-                    "type": ["object", "null"],
-                    "properties": {
-                        "Mask": {"type": "string", "description": "EFieldRight: " + ", ".join(E_FIELD_RIGHT.names)},
-                        "Reason": {"type": "string"},
-                    },
-                },
-                "FieldType": {"type": "string"},
-                "FieldLength": {"type": "integer"},
+                "FieldRight": _nullable_ref("FieldRight"),
+                "FieldType": {"type": "string", "description": ".NET type, e.g. System.String"},
+                "FieldLength": {"type": "integer", "format": "int32"},
             },
         },
+        **_address_schemas(),
         "ErrorBody": {
             "type": "object",
             "required": ["Error", "ErrorType", "ErrorMessage", "ErrorSource"],
@@ -166,13 +218,70 @@ def _schemas() -> dict[str, Any]:
             "properties": {
                 "odata.metadata": {"type": "string"},
                 "odata.nextLink": {"type": "string"},
-                "value": {"type": "array", "items": {"type": "object"}},
+                "value": {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
             },
         },
     }
     for carrier in CARRIERS.values():
         schemas[carrier.name] = _carrier_schema(carrier)
     return schemas
+
+
+def _names(enum: EnumType) -> str:
+    return ", ".join(enum.names)
+
+
+# StructuredAddress.AtypeIdx names as SuperOffice's Swagger lists them (sochat never reads them).
+_ADDRESS_TYPES = (
+    "Unknown",
+    "ContactPostalAddress",
+    "ContactStreetAddress",
+    "PersonPrivateAddress",
+    "QuoteBillingAddress",
+    "QuoteShippingAddress",
+)
+
+
+def _address_schemas() -> dict[str, Any]:
+    """Contact.Address as SuperOffice's Swagger shapes it (sochat answers it as stored, usually null)."""
+    text = {"type": ["string", "null"]}
+    field_properties = {"TableRight": _nullable_ref("TableRight"), "FieldProperties": _FIELD_PROPERTIES}
+    structured = {name: text for name in ("Address1", "Address2", "Address3", "City", "County", "State")}
+    return {
+        "Address": {
+            "type": "object",
+            "properties": {
+                "Wgs84Latitude": {"type": "number", "format": "double"},
+                "Wgs84Longitude": {"type": "number", "format": "double"},
+                "LocalizedAddress": {
+                    "type": ["array", "null"],
+                    "items": {"type": "array", "items": {"$ref": _REF + "LocalizedField"}},
+                },
+                "Street": _nullable_ref("StructuredAddress"),
+                "Postal": _nullable_ref("StructuredAddress"),
+                "Formatted": text,
+                **field_properties,
+            },
+        },
+        "LocalizedField": {
+            "type": "object",
+            "properties": {
+                **{name: text for name in ("Name", "Value", "Tooltip", "Label")},
+                "ValueLength": {"type": "integer", "format": "int32"},
+                "AddressType": text,
+                **field_properties,
+            },
+        },
+        "StructuredAddress": {
+            "type": "object",
+            "properties": {
+                "AtypeIdx": {"type": "string", "enum": list(_ADDRESS_TYPES)},
+                **structured,
+                "Zipcode": text,
+                "Formatted": text,
+            },
+        },
+    }
 
 
 def _content(schema_name: str, types: list[str]) -> dict[str, Any]:
@@ -209,28 +318,32 @@ def _query(name: str, schema: dict[str, Any], description: str, *, required: boo
     return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
 
 
-_SELECT = _query("$select", {"type": "string"}, "Comma-separated properties; the others are answered as null.")
-_ID_PATH = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "format": "int32"}}
-_CONDITIONAL = [
-    {
-        "name": "If-Match",
-        "in": "header",
-        "required": False,
-        "schema": {"type": "string"},
-        "description": "ETag of the version the write expects; 412 otherwise.",
-    },
-    {"name": "If-Unmodified-Since", "in": "header", "required": False, "schema": {"type": "string"}},
-]
-_IDEMPOTENCY = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 255},
-    "description": "Retrying a create with the same key and body answers the first session.",
+_SELECT = _query(
+    "$select",
+    {"type": "string"},
+    "Comma-separated properties (User/FullName for one member of a carrier); the others are cleared: null for "
+    "strings and carriers, the type's default for numbers, booleans, dates and enums.",
+)
+_ID_PATH = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "format": "int32"},
+    "description": "ChatSessionId.",
 }
-_COMMON_HEADERS = [
-    {"name": name, "in": "header", "required": False, "schema": {"type": "string"}} for name in _LOCALE_HEADERS
-]
+
+
+def _header(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if name == "Idempotency-Key":
+        schema["maxLength"] = 255
+    return {"name": name, "in": "header", "required": False, "schema": schema, "description": HEADER_DESCRIPTIONS[name]}
+
+
+_CONDITIONAL = [_header("If-Match"), _header("If-Unmodified-Since")]
+_IDEMPOTENCY = _header("Idempotency-Key")
+_APP_TOKEN = _header("SO-AppToken")
+_COMMON_HEADERS = [_header(name) for name in _LOCALE_HEADERS]
 
 
 def _entity_answer(*, links: bool = False, nullable: bool = False) -> dict[str, Any]:
@@ -248,10 +361,11 @@ def _operations() -> dict[str, dict[str, Any]]:
         }
     }
 
-    def agent(summary: str, post: dict[str, Any]) -> dict[str, Any]:
+    def agent(method: str, summary: str, post: dict[str, Any]) -> dict[str, Any]:
         return {
-            "post": {"summary": summary, "tags": ["Chat agent"], **post},
+            "post": {"operationId": f"v1ChatAgent_{method}", "summary": summary, "tags": ["Chat agent"], **post},
             "get": {
+                "operationId": f"sochat_Describe{method}",
                 "summary": "Describes the method instead of running it.",
                 "tags": ["Chat agent"],
                 "responses": {**describe, **_errors("401", "500", "503")},
@@ -260,10 +374,15 @@ def _operations() -> dict[str, dict[str, Any]]:
 
     return {
         agents + "CreateDefaultChatSessionEntity": agent(
+            "CreateDefaultChatSessionEntity",
             "The default new ChatSessionEntity; nothing is stored.",
-            {"responses": {**_entity_answer(), **_errors("401", "403", "500", "503")}},
+            {
+                "parameters": _COMMON_HEADERS,
+                "responses": {**_entity_answer(), **_errors("400", "401", "403", "500", "503")},
+            },
         ),
         agents + "SaveChatSessionEntity": agent(
+            "SaveChatSessionEntity",
             "Create (ChatSessionId 0) or replace a ChatSessionEntity; answers it as stored.",
             {
                 "parameters": [*_CONDITIONAL, _IDEMPOTENCY, *_COMMON_HEADERS],
@@ -272,6 +391,7 @@ def _operations() -> dict[str, dict[str, Any]]:
             },
         ),
         agents + "GetChatSessionEntity": agent(
+            "GetChatSessionEntity",
             "One ChatSessionEntity, or null when it does not exist.",
             {
                 "parameters": [
@@ -283,11 +403,13 @@ def _operations() -> dict[str, dict[str, Any]]:
             },
         ),
         agents + "DeleteChatSessionEntity": agent(
+            "DeleteChatSessionEntity",
             "Delete a ChatSessionEntity.",
             {
                 "parameters": [
-                    _query("ChatSessionEntityId", {"type": "integer", "format": "int32"}, "The id.", required=True),
+                    _query("chatSessionEntityId", {"type": "integer", "format": "int32"}, "The id.", required=True),
                     *_CONDITIONAL,
+                    _APP_TOKEN,
                 ],
                 "responses": {
                     "204": {"description": "Deleted (or not stored)."},
@@ -297,22 +419,20 @@ def _operations() -> dict[str, dict[str, Any]]:
         ),
         "/api/v1/ChatSession/default": {
             "get": {
+                "operationId": "v1ChatSessionEntity_DefaultChatSessionEntity",
                 "summary": "The default new ChatSessionEntity.",
                 "tags": ["ChatSession"],
-                "responses": {**_entity_answer(), **_errors("401", "403", "500", "503")},
+                "parameters": _COMMON_HEADERS,
+                "responses": {**_entity_answer(), **_errors("400", "401", "403", "500", "503")},
             },
         },
         "/api/v1/ChatSession/{id}": {
             "parameters": [_ID_PATH],
             "get": {
+                "operationId": "v1ChatSessionEntity_GetChatSessionEntity",
                 "summary": "One chat session.",
                 "tags": ["ChatSession"],
-                "parameters": [
-                    _SELECT,
-                    *_COMMON_HEADERS,
-                    {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}},
-                    {"name": "If-Modified-Since", "in": "header", "required": False, "schema": {"type": "string"}},
-                ],
+                "parameters": [_SELECT, *_COMMON_HEADERS, _header("If-None-Match"), _header("If-Modified-Since")],
                 "responses": {
                     **_entity_answer(links=True),
                     "304": {"description": "Not modified."},
@@ -320,6 +440,7 @@ def _operations() -> dict[str, dict[str, Any]]:
                 },
             },
             "put": {
+                "operationId": "v1ChatSessionEntity_PutChatSessionEntity",
                 "summary": "Replace a chat session.",
                 "tags": ["ChatSession"],
                 "parameters": [_SELECT, *_CONDITIONAL, *_COMMON_HEADERS],
@@ -327,6 +448,7 @@ def _operations() -> dict[str, dict[str, Any]]:
                 "responses": {**_entity_answer(links=True), **_errors()},
             },
             "patch": {
+                "operationId": "v1ChatSessionEntity_PatchChatSessionEntity",
                 "summary": "Patch a chat session (JSON Patch or JSON Merge Patch).",
                 "tags": ["ChatSession"],
                 "parameters": [_SELECT, *_CONDITIONAL, *_COMMON_HEADERS],
@@ -334,9 +456,10 @@ def _operations() -> dict[str, dict[str, Any]]:
                 "responses": {**_entity_answer(links=True), **_errors()},
             },
             "delete": {
+                "operationId": "v1ChatSessionEntity_DeleteChatSessionEntity",
                 "summary": "Delete a chat session.",
                 "tags": ["ChatSession"],
-                "parameters": _CONDITIONAL,
+                "parameters": [*_CONDITIONAL, _APP_TOKEN],
                 "responses": {
                     "204": {"description": "Deleted."},
                     **_errors("400", "401", "403", "404", "412", "500", "503"),
@@ -345,16 +468,37 @@ def _operations() -> dict[str, dict[str, Any]]:
         },
         "/api/v1/ChatSession": {
             "get": {
+                "operationId": "v1ChatSessionEntity_GetAll",
                 "summary": "The OData list of chat sessions.",
                 "tags": ["ChatSession"],
                 "parameters": [
                     _query("$select", {"type": "string"}, "Columns: " + ", ".join(COLUMNS)),
                     _query("$filter", {"type": "string"}, "SuperOffice's archive filter; see docs/api.md."),
                     _query("$orderBy", {"type": "string"}, "col [asc|desc], ..."),
-                    _query("$top", {"type": "integer", "minimum": 1, "maximum": MAX_TOP}, "Page size."),
-                    _query("$skip", {"type": "integer", "minimum": 0}, "Rows to skip (first page)."),
+                    _query("$entities", {"type": "string"}, "Accepted; the only entity of this archive is chat."),
+                    _query(
+                        "$top", {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_TOP}, "Page size."
+                    ),
+                    _query("$skip", {"type": "integer", "format": "int32", "minimum": 0}, "Rows to skip (first page)."),
+                    _query(
+                        "$mode",
+                        {"type": "string", "enum": ["Slim", "Wide", "Full"]},
+                        "Any case; every mode answers the same rows here. Another value is a 400.",
+                    ),
+                    _query("$options", {"type": "string"}, "Accepted and ignored."),
+                    _query("$context", {"type": "string"}, "Accepted and ignored."),
+                    _query(
+                        "$format",
+                        {"type": "string"},
+                        "json or xml, any case: overrides Accept; another value is a 400.",
+                    ),
+                    _query("$jsonSafe", {"type": "boolean"}, "Accepted; every number sochat answers is an int32."),
+                    _query(
+                        "$output",
+                        {"type": "string", "enum": ["Logical", "Display"]},
+                        "Display writes every value as text formatted for SO-Culture.",
+                    ),
                     _query("$skiptoken", {"type": "string"}, "From odata.nextLink."),
-                    _query("$format", {"type": "string", "enum": ["json", "xml", "JSON", "XML"]}, "Overrides Accept."),
                     *_COMMON_HEADERS,
                 ],
                 "responses": {
@@ -363,6 +507,7 @@ def _operations() -> dict[str, dict[str, Any]]:
                 },
             },
             "post": {
+                "operationId": "v1ChatSessionEntity_PostChatSessionEntity",
                 "summary": "Create a chat session.",
                 "tags": ["ChatSession"],
                 "parameters": [_SELECT, _IDEMPOTENCY, *_CONDITIONAL, *_COMMON_HEADERS],
@@ -372,6 +517,7 @@ def _operations() -> dict[str, dict[str, Any]]:
         },
         "/api/v1/Authentication/Login": {
             "post": {
+                "operationId": "sochat_Login",
                 "summary": "Sign in: answers a SOTicket and sets the SOCHAT_SESSION and XSRF-TOKEN cookies.",
                 "tags": ["Authentication"],
                 "security": [],
@@ -411,6 +557,7 @@ def _operations() -> dict[str, dict[str, Any]]:
         },
         "/api/v1/Authentication/Logout": {
             "post": {
+                "operationId": "sochat_Logout",
                 "summary": "Revoke the credential this request used and clear the cookies.",
                 "tags": ["Authentication"],
                 "responses": {"204": {"description": "Signed out."}, **_errors("401", "500", "503")},
@@ -418,6 +565,7 @@ def _operations() -> dict[str, dict[str, Any]]:
         },
         "/api/v1/oauth/token": {
             "post": {
+                "operationId": "sochat_OAuthToken",
                 "summary": "OAuth 2 token endpoint: grant_type password or client_credentials.",
                 "tags": ["Authentication"],
                 "security": [],
@@ -457,6 +605,7 @@ def _operations() -> dict[str, dict[str, Any]]:
         },
         "/api/openapi.json": {
             "get": {
+                "operationId": "sochat_OpenApi",
                 "summary": "This document.",
                 "tags": ["Docs"],
                 "security": [],
@@ -470,6 +619,7 @@ def _operations() -> dict[str, dict[str, Any]]:
         },
         "/api/docs": {
             "get": {
+                "operationId": "sochat_Docs",
                 "summary": "This document as a web page.",
                 "tags": ["Docs"],
                 "security": [],
@@ -478,6 +628,7 @@ def _operations() -> dict[str, dict[str, Any]]:
         },
         "/metrics": {
             "get": {
+                "operationId": "sochat_Metrics",
                 "summary": "Prometheus metrics (text exposition format).",
                 "tags": ["Health"],
                 "security": [],
@@ -489,6 +640,7 @@ def _operations() -> dict[str, dict[str, Any]]:
         },
         "/health/live": {
             "get": {
+                "operationId": "sochat_Live",
                 "summary": "Liveness.",
                 "tags": ["Health"],
                 "security": [],
@@ -499,6 +651,7 @@ def _operations() -> dict[str, dict[str, Any]]:
         },
         "/health/ready": {
             "get": {
+                "operationId": "sochat_Ready",
                 "summary": "Readiness: the database answers.",
                 "tags": ["Health"],
                 "security": [],

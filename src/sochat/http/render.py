@@ -8,6 +8,7 @@ from sochat.agents.chat import ChatSessionView
 from sochat.domain import datetimes
 from sochat.domain.carriers import CARRIERS, CarrierType
 from sochat.domain.chat_session import FIELDS, ChatSession
+from sochat.domain.enums import EnumType
 from sochat.domain.fields import Kind
 from sochat.domain.rights import chat_session_field_properties
 from sochat.http.locale import RequestLocale
@@ -15,7 +16,9 @@ from sochat.http.odata import ENTITY_NAME, column_name
 from sochat.i18n.cultures import format_moment, format_number
 
 FIELD_BY_ATTR = {field.attr: field for field in FIELDS}
-_DEFAULTS: dict[Kind, object] = {Kind.INT32: 0, Kind.INT16: 0, Kind.DOUBLE: 0.0, Kind.BOOL: False}
+FIELD_BY_NAME = {field.name: field for field in FIELDS}
+# .NET's default of each value type; strings answer "" (SuperOffice's carriers hold "" for no text).
+_DEFAULTS: dict[Kind, object] = {Kind.INT32: 0, Kind.INT16: 0, Kind.DOUBLE: 0.0, Kind.BOOL: False, Kind.STRING: ""}
 
 
 def chat_session_entity(view: ChatSessionView, locale: RequestLocale, *, tokens: bool = False) -> dict[str, object]:
@@ -50,9 +53,41 @@ def chat_session_properties(
             )
         elif kind is Kind.LINK:
             out[field.name] = None if value is None else _carrier(CARRIERS[field.carrier or ""], value, links, zone)
+        elif kind is Kind.STRING and value is None:
+            out[field.name] = ""  # rows stored before decision 18 may hold NULL
         else:
             out[field.name] = value
     return out
+
+
+def left_out_value(kind: Kind, enum: EnumType | None, *, tokens: bool = False) -> object:
+    """What an answer holds for a property that $select leaves out: null for .NET reference types (strings,
+    carriers, dictionaries), the type's default for value types, so that typed clients can still read them."""
+    if enum is not None:
+        return enum.format_tokens(0) if tokens and enum.is_flags else enum.format(0)
+    if kind is Kind.DATETIME:
+        return datetimes.UNSET_TEXT
+    if kind is Kind.STRING:
+        return None
+    return _DEFAULTS.get(kind)
+
+
+def left_out_property(name: str, *, tokens: bool = False) -> object:
+    """left_out_value of an entity property by its wire name (carriers and unknown names: null)."""
+    field = FIELD_BY_NAME.get(name)
+    if field is None:
+        return None
+    return left_out_value(field.kind, field.enum, tokens=tokens)
+
+
+def left_out_carrier_member(property_name: str, member: str) -> object:
+    """left_out_value of a member inside the carrier of a link property (``User/FullName``)."""
+    field = FIELD_BY_NAME.get(property_name)
+    carrier = CARRIERS.get(field.carrier or "") if field is not None else None
+    kind = dict(carrier.properties).get(member) if carrier is not None else None
+    if carrier is None or kind is None:
+        return None
+    return left_out_value(kind, carrier.enum_of(member))
 
 
 def _carrier(
@@ -104,6 +139,8 @@ def archive_row(
             value = format_number(value, display_culture) if display_culture else str(value)
         elif display and value is None:
             value = ""
+        elif field.kind is Kind.STRING and value is None:
+            value = ""  # strings never answer null (decision 18)
         row[column_name(field)] = value
     return row
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sochat.http.handlers import agents_chat, authentication, docs, health, rest_chat_session
+from sochat.http.handlers import agents_chat, authentication, docs, health, planned, rest_chat_session
 from sochat.http.handlers.context import Handler
 
 
@@ -19,12 +19,93 @@ class Route:
     methods: dict[str, Handler]
     authenticated: bool = True
     summary: str = ""
+    # False for SuperOffice operations that sochat knows but does not serve yet (501); they stay out of the
+    # OpenAPI document, which describes only what answers.
+    implemented: bool = True
 
 
 def _agent(method: str, summary: str, handler: Handler) -> Route:
     path = f"/api/v1/Agents/Chat/{method}"
     description = f"POST {path}\n\n{summary}\n"
     return Route(path, {"POST": handler, "GET": agents_chat.describe(description)}, summary=summary)
+
+
+# SuperOffice's chat API (Swagger-v1-ChatAgent.json, -ChatSession.json, -ChatTopic.json) beyond what sochat
+# serves: agent methods by name, and REST routes as (path, {verb: method name}). Each answers 501 naming it.
+PLANNED_AGENT_METHODS = (
+    "GetChatPresence",
+    "SaveChatPresence",
+    "ChatSessionsForUser",
+    "TransferChatSession",
+    "AcceptChatSessionTransfer",
+    "RejectChatSessionTransfer",
+    "PickUpChatSession",
+    "PickUpFirstChatSession",
+    "ResetChatSession",
+    "GetChatTranscript",
+    "GetChatMessages",
+    "AddChatMessage",
+    "CreateDefaultChatTopicAgent",
+    "CreateDefaultChatTopicEntity",
+    "SaveChatTopicEntity",
+    "DeleteChatTopicEntity",
+    "GetChatTopicEntity",
+    "IsWithinOpeningHours",
+    "ChatTopicsForUser",
+    "GetUserAgentList",
+    "GetChatTopicUserAgentList",
+    "GetChatTopicUserAgent",
+    "AddChatTopicUserAgent",
+    "UpdateChatTopicUserAgent",
+    "UpdateChatTopicUserAgents",
+    "DeleteChatTopicUserAgent",
+    "CreateChatSessionForTopic",
+)
+_SESSION = "/api/v1/ChatSession"
+_TOPIC = "/api/v1/ChatTopic"
+PLANNED_REST_ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
+    (f"{_SESSION}/ForCurrentUser", {"GET": "ChatSessionsForUser"}),
+    (f"{_SESSION}/Pickup", {"POST": "PickUpFirstChatSession"}),
+    (f"{_SESSION}/{{chatSessionId}}/TransferTo/{{toAssociate}}", {"POST": "TransferChatSession"}),
+    (f"{_SESSION}/{{chatSessionId}}/AcceptTransfer", {"POST": "AcceptChatSessionTransfer"}),
+    (f"{_SESSION}/{{chatSessionId}}/RejectTransfer", {"POST": "RejectChatSessionTransfer"}),
+    (f"{_SESSION}/{{chatSessionId}}/Pickup", {"POST": "PickUpChatSession"}),
+    (f"{_SESSION}/{{chatSessionId}}/Reset", {"POST": "ResetChatSession"}),
+    (f"{_SESSION}/{{chatSessionId}}/Transcript", {"POST": "GetChatTranscript"}),
+    (f"{_SESSION}/{{chatSessionId}}/Messages", {"GET": "GetChatMessages", "POST": "AddChatMessage"}),
+    (f"{_TOPIC}/default", {"GET": "DefaultChatTopicEntity"}),
+    (f"{_TOPIC}/ForCurrentUser", {"GET": "ChatTopicsForUser"}),
+    (f"{_TOPIC}/UserAgents", {"GET": "GetUserAgentList"}),
+    (_TOPIC, {"POST": "PostChatTopicEntity"}),
+    (
+        f"{_TOPIC}/{{id}}",
+        {"GET": "GetChatTopicEntity", "PUT": "PutChatTopicEntity", "DELETE": "DeleteChatTopicEntity"},
+    ),
+    (f"{_TOPIC}/{{id}}/Sessions", {"GET": "Sessions", "POST": "CreateChatSessionForTopic"}),
+    (f"{_TOPIC}/{{chatTopicId}}/IsOpen", {"GET": "IsWithinOpeningHours"}),
+    (
+        f"{_TOPIC}/{{chatTopicId}}/UserAgent",
+        {"GET": "GetChatTopicUserAgentList", "PUT": "UpdateChatTopicUserAgents", "POST": "AddChatTopicUserAgent"},
+    ),
+    (
+        f"{_TOPIC}/{{chatTopicId}}/UserAgent/{{username}}",
+        {"GET": "GetChatTopicUserAgent", "PUT": "UpdateChatTopicUserAgent", "DELETE": "DeleteChatTopicUserAgent"},
+    ),
+)
+
+
+def _planned_routes() -> tuple[Route, ...]:
+    routes: list[Route] = []
+    for method in PLANNED_AGENT_METHODS:
+        path = f"/api/v1/Agents/Chat/{method}"
+        handlers = {"POST": planned.not_implemented(method, "ChatAgent"), "GET": planned.describe_planned(method, path)}
+        routes.append(Route(path, handlers, summary=f"{method}: not implemented yet (501).", implemented=False))
+    for path, methods in PLANNED_REST_ROUTES:
+        source = path.split("/")[3]
+        handlers = {verb: planned.not_implemented(name, source) for verb, name in methods.items()}
+        summary = ", ".join(methods.values()) + ": not implemented yet (501)."
+        routes.append(Route(path, handlers, summary=summary, implemented=False))
+    return tuple(routes)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -86,6 +167,7 @@ ROUTES: tuple[Route, ...] = (
         authenticated=False,
         summary="OAuth 2 token endpoint (password and client_credentials grants): an 8A: Bearer access token.",
     ),
+    *_planned_routes(),
     Route("/api/openapi.json", {"GET": docs.openapi_json}, authenticated=False, summary="The OpenAPI document."),
     Route("/api/docs", {"GET": docs.docs_page}, authenticated=False, summary="The API as a web page."),
     Route("/metrics", {"GET": health.metrics}, authenticated=False, summary="Prometheus metrics."),
@@ -103,7 +185,12 @@ def _segments(path: str) -> tuple[str, ...]:
 _TENANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 _EXACT = {_segments(route.path): route for route in ROUTES if "{" not in route.path}
-_PATTERNS = [(_segments(route.path), route) for route in ROUTES if "{" in route.path]
+# Literal segments win over parameters: at the first position where two patterns differ, the literal one is
+# tried first (``/ChatSession/{id}/Pickup`` before a hypothetical ``/ChatSession/{id}/{x}``).
+_PATTERNS = sorted(
+    ((_segments(route.path), route) for route in ROUTES if "{" in route.path),
+    key=lambda item: tuple(part.startswith("{") for part in item[0]),
+)
 
 
 def match(path: str) -> tuple[Route | None, str | None, dict[str, str]]:

@@ -60,6 +60,11 @@ def _expr(expr: Expr, params: list[object], dialect: Dialect) -> str:
         joiner = " AND " if isinstance(expr, And) else " OR "
         return joiner.join(f"({_expr(part, params, dialect)})" for part in expr.parts)
     if isinstance(expr, Compare):
+        if _KIND[expr.column] is Kind.STRING and expr.value in (None, "") and expr.op in ("=", "!="):
+            # No text is answered as "" whether the row holds "" or NULL (rows stored before decision 18).
+            if expr.op == "=":
+                return f"({expr.column} IS NULL OR {expr.column} = '')"
+            return f"({expr.column} IS NOT NULL AND {expr.column} <> '')"
         if expr.value is None:
             return f"{expr.column} IS {'NOT ' if expr.op == '!=' else ''}NULL"
         value = dialect.adapt_bool(expr.value) if isinstance(expr.value, bool) else expr.value
@@ -73,6 +78,9 @@ def _expr(expr: Expr, params: list[object], dialect: Dialect) -> str:
             return "1 = 1" if expr.negate else "1 = 0"
         params.extend(expr.values)
         marks = ", ".join(p for _ in expr.values)
+        if _KIND[expr.column] is Kind.STRING and "" in expr.values:
+            # '' in the list matches rows that hold NULL too: both answer "".
+            return f"COALESCE({expr.column}, '') {'NOT ' if expr.negate else ''}IN ({marks})"
         if expr.negate:
             return f"({expr.column} IS NULL OR {expr.column} NOT IN ({marks}))"
         return f"{expr.column} IN ({marks})"

@@ -19,6 +19,7 @@ from sochat.http.handlers.conditions import validator_headers
 from sochat.http.handlers.context import Context
 from sochat.http.handlers.select import apply_select, parse_select
 from sochat.http.messages import Response
+from sochat.http.negotiation import request_media_type
 from sochat.store.protocol import IdempotencyKey, Precondition
 
 ENTITY = "ChatSessionEntity"
@@ -38,6 +39,9 @@ async def session_from_body(ctx: Context, *, stored: ChatSessionView | None = No
     and to the default new entity when not.
     """
     body = ctx.decode_body(ENTITY)
+    if stored is not None and body.kind == "entity" and _declared_json_patch(ctx):
+        # An entity object is a whole save (Save, POST, PUT); on PATCH it would silently reset what it leaves out.
+        raise InvalidInput("A JSON Patch body must be an array of operations", property_name="body")
     data = body.value if body.kind == "entity" else await _patched(ctx, body, stored)
     if data is None:
         raise InvalidInput(f"The body holds no {ENTITY}", property_name="body")
@@ -110,7 +114,7 @@ def answer_session(ctx: Context, view: ChatSessionView | None, *, links: bool = 
     entity = render.chat_session_entity(view, ctx.locale, tokens=ctx.wants_xml)
     if links:
         entity["_Links"] = _links(ctx, view.session.chat_session_id)
-    entity = apply_select(entity, parse_select(ctx.request.query.get("$select")))
+    entity = apply_select(entity, parse_select(ctx.request.query.get("$select")), tokens=ctx.wants_xml)
     headers = validator_headers(view)
     if view.replayed:
         headers.append(("idempotent-replayed", "true"))
@@ -134,6 +138,10 @@ def base_url(ctx: Context) -> str:
 def _links(ctx: Context, chat_session_id: int) -> dict[str, str]:
     base = base_url(ctx)
     return {"Self": f"{base}/api/v1/ChatSession/{chat_session_id}", "Archive": f"{base}/api/v1/ChatSession"}
+
+
+def _declared_json_patch(ctx: Context) -> bool:
+    return request_media_type(ctx.request.headers.get("content-type")).type == "application/json-patch+json"
 
 
 def _kind(value: object) -> str:

@@ -35,6 +35,7 @@ async def list_sessions(ctx: Context) -> Response:
     media_type = _format_override(params.get("$format"))
     if media_type is not None:
         ctx.media_type = media_type
+    _check_mode(params.get("$mode"))
     query = odata.build_query(params, zone=ctx.locale.zone, now=datetime.now(UTC), associate_id=ctx.user().associate_id)
     page = await ctx.chat.list_chat_sessions(ctx.user(), query)
     base = base_url(ctx)
@@ -51,6 +52,17 @@ async def list_sessions(ctx: Context) -> Response:
         for row in page.rows
     ]
     return ctx.answer(body, root="ODataSlimResponse")
+
+
+# SuperOffice's archive answer modes. Every one answers the same rows here (sochat has no wider columns or
+# metadata to add), but a value outside the list is a mistake the client should hear about.
+_MODES = ("Slim", "Wide", "Full")
+
+
+def _check_mode(value: str | None) -> None:
+    if value is None or not value.strip() or value.strip().lower() in (mode.lower() for mode in _MODES):
+        return
+    raise InvalidInput(f"$mode: '{value.strip()[:20]}' is not {', '.join(_MODES)}", property_name="$mode")
 
 
 def _output_display(value: str | None) -> bool:

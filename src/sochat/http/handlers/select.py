@@ -1,9 +1,11 @@
-"""$select: SuperOffice answers every property but sets those not selected to null."""
+"""$select: SuperOffice answers every property but clears those not selected: null for reference types
+(strings, carriers), the type's default for value types (0, false, 0001-01-01T00:00:00, the enum's 0 name)."""
 
 from __future__ import annotations
 
 from sochat.domain.chat_session import FIELD_BY_LOWER_NAME
 from sochat.domain.errors import InvalidInput
+from sochat.http.render import left_out_carrier_member, left_out_property
 
 # Members that describe the answer rather than the entity; $select never nulls them.
 _KEPT = frozenset({"TableRight", "FieldProperties", "_Links"})
@@ -29,7 +31,10 @@ def parse_select(text: str | None) -> dict[str, set[str]] | None:
     return {name: set() for name in whole} | {name: members for name, members in partial.items() if name not in whole}
 
 
-def apply_select(entity: dict[str, object], chosen: dict[str, set[str]] | None) -> dict[str, object]:
+def apply_select(
+    entity: dict[str, object], chosen: dict[str, set[str]] | None, *, tokens: bool = False
+) -> dict[str, object]:
+    """``tokens``: the answer is XML, whose flag enums are token lists (0 is the empty list)."""
     if chosen is None:
         return entity
     result: dict[str, object] = {}
@@ -37,9 +42,12 @@ def apply_select(entity: dict[str, object], chosen: dict[str, set[str]] | None) 
         if name in _KEPT:
             result[name] = value
         elif name not in chosen:
-            result[name] = None
+            result[name] = left_out_property(name, tokens=tokens)
         elif chosen[name] and isinstance(value, dict):
-            result[name] = {key: (item if key.lower() in chosen[name] else None) for key, item in value.items()}
+            result[name] = {
+                key: (item if key.lower() in chosen[name] else left_out_carrier_member(name, key))
+                for key, item in value.items()
+            }
         else:
             result[name] = value
     return result
