@@ -77,6 +77,11 @@ async def test_hostile_user_name_is_refused_like_a_wrong_password(store: Store, 
         wrong = await answers_for(client, "tje0", "wrong")
         assert [r.status_code for r in wrong] == [401, 401, 400]
         for hostile, expected in zip(await answers_for(client, name, "Tje0"), wrong, strict=True):
+            if "\x00" in name and hostile.request.url.path == TOKEN:
+                # A NUL in a form field is refused by the form codec before any look-up: OAuth's invalid_request,
+                # which says nothing about which names exist.
+                assert (hostile.status_code, hostile.json()["error"]) == (400, "invalid_request"), hostile.text
+                continue
             same_answer(hostile, expected)
         assert (await basic(client, "tje0", "Tje0")).status_code == 200
 
@@ -90,6 +95,9 @@ async def test_hostile_password_is_refused_like_a_wrong_password(
         client = client_at(REMOTE)
         wrong = await answers_for(client, "tje0", "wrong")
         for hostile, expected in zip(await answers_for(client, "tje0", password), wrong, strict=True):
+            if "\x00" in password and hostile.request.url.path == TOKEN:
+                assert (hostile.status_code, hostile.json()["error"]) == (400, "invalid_request"), hostile.text
+                continue
             same_answer(hostile, expected)
 
 

@@ -83,7 +83,12 @@ async def logout(ctx: Context) -> Response:
 
 async def oauth_token(ctx: Context) -> Response:
     """RFC 6749 token endpoint: grant_type=password or client_credentials; answers an 8A: access token."""
-    data = _members(ctx)
+    try:
+        data = _members(ctx)
+    except InvalidInput as exc:
+        # A body the form or JSON codec refuses (a NUL in a field, malformed JSON) is RFC 6749's invalid_request,
+        # in the OAuth error shape that token clients parse, not SuperOffice's error body.
+        raise OAuthError(400, "invalid_request", exc.message) from None
     grant = _member(data, "grant_type")
     if grant == "password":
         user_name, password = _member(data, "username"), _member(data, "password")
