@@ -10,6 +10,7 @@ SochatError
  ├── PreconditionFailed  412
  ├── PayloadTooLarge     413
  ├── UnsupportedMediaType 415
+ ├── HeadersTooLarge     431  a request header (or all of them) past the bounds
  └── Unavailable         503  storage cannot take the write right now
 """
 
@@ -81,6 +82,11 @@ class PreconditionFailed(SochatError):
 
 class PayloadTooLarge(SochatError):
     status = 413
+    error_type = "SoRequestTooLargeException"
+
+
+class HeadersTooLarge(SochatError):
+    status = 431
     error_type = "SoRequestTooLargeException"
 
 

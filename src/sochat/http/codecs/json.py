@@ -39,9 +39,7 @@ def _why_not_json(body: bytes) -> str:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return (
-            f"The body is not valid UTF-8: byte 0x{body[exc.start]:02x} at position {exc.start} ({exc.reason})"
-        )
+        return f"The body is not valid UTF-8: byte 0x{body[exc.start]:02x} at position {exc.start} ({exc.reason})"
     try:
         stdlib_json.loads(text)
     except stdlib_json.JSONDecodeError as exc:
