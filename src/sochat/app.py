@@ -264,9 +264,12 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 async def _read_body(request: Request, receive: Receive, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"The body is {int(declared)} bytes; the limit is {limit} bytes")
+    declared = (request.headers.get("content-length") or "").strip()
+    # ASCII digits only ("²".isdigit() is true, but int() refuses it); a length longer than 18 digits is over any
+    # limit and is not converted (int() refuses more than 4300 digits).
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+        shown = declared if len(declared) <= 18 else "more than 10^18"
+        raise PayloadTooLarge(f"The body is {shown} bytes; the limit is {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     more = True

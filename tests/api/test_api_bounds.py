@@ -375,3 +375,30 @@ async def test_the_server_is_healthy_after_hostile_requests(api):
     await api.client.get(REST, headers={"X-Padding": "a" * 100_000}, auth=TJE0)
     session = await created(api, Rank=5)
     assert (await api.stored(session["ChatSessionId"]))["Rank"] == 5  # type: ignore[index]
+
+
+@pytest.mark.parametrize("length", ["9" * 5000, "99999999999999999999999"])
+async def test_a_content_length_of_many_digits_is_413(api, length):
+    """int() refuses more than 4300 digits (a 500 before); a length past 18 digits is over any limit."""
+    headers = {"Content-Length": length, "Content-Type": "application/json"}
+    response = await api.client.post(SAVE, content=b"{}", headers=headers, auth=TJE0)
+    assert f"limit is {BODY_LIMIT} bytes" in api.error(response, 413)
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Fri, 31 Dec 99999999999999999999 23:59:59 GMT",  # datetime() overflows a C long
+        "Fri, 31 Dec 2020 99999999999999999999:59:59 GMT",
+        "Fri, 31 Dec 2020 23:59:59 +99999999999999999999",
+        "Fri, 31 Dec 2020 23:59:59 +9999",
+    ],
+)
+async def test_http_dates_with_numbers_past_their_range_are_400(api, date):
+    session = await created(api)
+    url = f"{REST}/{session['ChatSessionId']}"
+    response = await api.client.get(url, headers={"If-Modified-Since": date}, auth=TJE0)
+    assert "if-modified-since" in api.error(response, 400)
+    response = await api.client.delete(url, headers={"If-Unmodified-Since": date}, auth=TJE0)
+    assert "if-unmodified-since" in api.error(response, 400)
+    assert await api.stored(session["ChatSessionId"]) == session

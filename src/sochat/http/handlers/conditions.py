@@ -99,7 +99,7 @@ def _http_date_header(request: Request, name: str) -> int | None:
         return None
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year or hour of 20 digits
         raise InvalidInput(f"{name}: '{value[:60]}' is not an HTTP date", property_name=name) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
