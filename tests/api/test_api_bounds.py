@@ -15,7 +15,7 @@ import pytest
 
 from sochat.app import MAX_HEADER_BYTES, MAX_HEADER_LINES, MAX_HEADER_VALUE_BYTES
 from sochat.http.codecs.patch import MAX_DEPTH
-from sochat.http.odata import MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH
+from sochat.http.odata import COLUMNS, MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, MAX_FILTER_VALUES
 
 pytestmark = pytest.mark.anyio
 
@@ -232,6 +232,27 @@ async def test_the_deepest_and_widest_filters_allowed_are_answered(api):
         response = await list_answer(api, {"$filter": text})
         assert response.status_code == 200, response.text[:300]
         assert [row["PrimaryKey"] for row in response.json()["value"]] == [session["ChatSessionId"]]
+
+
+async def test_a_list_at_every_limit_at_once_pages_on_both_databases(api):
+    """Every column in $orderBy (so the next link's condition is widest), the most conditions and list values a
+    filter may hold: both databases answer every page (SQLite's expression depth and variable limits hold)."""
+    mine = {(await created(api, Rank=index))["ChatSessionId"] for index in range(3)}
+    values = ",".join(str(value) for value in range(MAX_FILTER_VALUES))
+    conditions = ["customerName ne 'nobody'"] * (MAX_FILTER_CONDITIONS - 2)
+    text = f"rank oneOf({values}) and ({' or '.join(conditions)} or chatSessionId eq 0)"
+    order = ", ".join(f"{column} desc" for column in COLUMNS)
+    response = await list_answer(api, {"$filter": text, "$orderBy": order, "$top": "1", "$select": "rank"})
+    seen: list[int] = []
+    while True:
+        assert response.status_code == 200, response.text[:300]
+        seen += [row["PrimaryKey"] for row in response.json()["value"]]
+        link = response.json().get("odata.nextLink")
+        if link is None:
+            break
+        response = await api.client.get(link.removeprefix("http://test"), auth=TJE0)
+    assert mine <= set(seen)
+    assert len(seen) == len(set(seen))
 
 
 @pytest.mark.parametrize("zone", [None, "Etc/GMT+12", "Etc/GMT-14"])
