@@ -13,7 +13,14 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from sochat.agents.chat import ChatAgent
-from sochat.domain.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SochatError, Unauthorized
+from sochat.domain.errors import (
+    HeadersTooLarge,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    SochatError,
+    Unauthorized,
+)
 from sochat.http.auth import Authenticator
 from sochat.http.errors import error_response, unexpected_error_response
 from sochat.http.handlers.context import Context
@@ -35,6 +42,13 @@ Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("sochat")
 access_log = logging.getLogger("sochat.access")
+
+# Request headers are bounded before any work (docs/api.md): one value at most MAX_HEADER_VALUE_BYTES (Apache's
+# and nginx's default line size), all names and values together at most MAX_HEADER_BYTES, and at most
+# MAX_HEADER_LINES lines (repeated names are joined, which costs more with every line). Beyond them: 431.
+MAX_HEADER_VALUE_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADER_LINES = 100
 
 
 class SochatApp:
@@ -111,17 +125,20 @@ class SochatApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        refused = _oversized_headers(scope["headers"])
         request = Request(
             method=scope["method"],
             path=scope["path"],
             query_string=scope.get("query_string", b""),
-            headers=_headers(scope["headers"]),
+            headers={} if refused else _headers(scope["headers"]),
             scheme=scope.get("scheme", "http"),
             client=(scope.get("client") or ("-", 0))[0],
             request_id=secrets.token_hex(8),
         )
         media_type = response_media_type(request.headers.get("accept"))
         try:
+            if refused is not None:
+                raise refused
             response = await self._dispatch(request, receive, media_type)
         except SochatError as exc:
             response = error_response(exc, media_type)
@@ -222,6 +239,23 @@ def app_from_environment() -> SochatApp:
     return SochatApp(settings)
 
 
+def _oversized_headers(raw: list[tuple[bytes, bytes]]) -> HeadersTooLarge | None:
+    """The error for headers past the bounds above, or None when they are within them."""
+    if len(raw) > MAX_HEADER_LINES:
+        return HeadersTooLarge(f"The request has {len(raw)} header lines; the limit is {MAX_HEADER_LINES}")
+    total = 0
+    for name, value in raw:
+        if len(value) > MAX_HEADER_VALUE_BYTES:
+            shown = name[:40].decode("latin-1")
+            return HeadersTooLarge(
+                f"The header {shown} is {len(value)} bytes long; the limit is {MAX_HEADER_VALUE_BYTES} bytes per header"
+            )
+        total += len(name) + len(value)
+    if total > MAX_HEADER_BYTES:
+        return HeadersTooLarge(f"The request headers are {total} bytes long; the limit is {MAX_HEADER_BYTES} bytes")
+    return None
+
+
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw:
@@ -232,9 +266,12 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 async def _read_body(request: Request, receive: Receive, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"The body is {int(declared)} bytes; the limit is {limit} bytes")
+    declared = (request.headers.get("content-length") or "").strip()
+    # ASCII digits only ("²".isdigit() is true, but int() refuses it); a length longer than 18 digits is over any
+    # limit and is not converted (int() refuses more than 4300 digits).
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+        shown = declared if len(declared) <= 18 else "more than 10^18"
+        raise PayloadTooLarge(f"The body is {shown} bytes; the limit is {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     more = True

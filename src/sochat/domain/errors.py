@@ -10,6 +10,7 @@ SochatError
  ├── PreconditionFailed  412
  ├── PayloadTooLarge     413
  ├── UnsupportedMediaType 415
+ ├── HeadersTooLarge     431  a request header (or all of them) past the bounds
  ├── NotImplementedYet   501  a SuperOffice operation sochat does not serve yet
  ├── Unavailable         503  storage cannot take the write right now
  └── IdsExhausted        507  no id is left for a new record (ids are int32)
@@ -83,6 +84,11 @@ class PreconditionFailed(SochatError):
 
 class PayloadTooLarge(SochatError):
     status = 413
+    error_type = "SoRequestTooLargeException"
+
+
+class HeadersTooLarge(SochatError):
+    status = 431
     error_type = "SoRequestTooLargeException"
 
 

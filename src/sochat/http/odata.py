@@ -16,6 +16,13 @@ Operators by column type:
     dates      eq ne lt le gt ge before after date dateBetween(a, b)
                today beforeToday afterToday thisWeek lastWeek nextWeek thisMonth lastMonth nextMonth thisYear
     associates (user, transferTo) also currentAssociate, associateIsOneOf(...), associateIsNotOneOf(...)
+
+Bounds (a 400 naming the parameter and the limit, before any SQL is built): $filter at most
+MAX_FILTER_LENGTH characters, MAX_FILTER_DEPTH levels of parentheses, MAX_FILTER_CONDITIONS conditions and
+MAX_FILTER_VALUES values in lists, no NUL character (PostgreSQL cannot store one, so no row holds one);
+numbers are int32, read only after their digits are counted; $orderBy at most MAX_ORDER_LENGTH characters
+(a column named twice sorts as once); $skiptoken at most MAX_SKIPTOKEN_LENGTH characters, holding one value
+of its sort column's type per sort key.
 """
 
 from __future__ import annotations
@@ -30,12 +37,19 @@ from datetime import date, datetime, timedelta, tzinfo
 from sochat.domain import datetimes
 from sochat.domain.chat_session import FIELDS
 from sochat.domain.errors import InvalidInput
-from sochat.domain.fields import Field, Kind
+from sochat.domain.fields import INT32_MAX, INT32_MIN, Field, Kind
 from sochat.domain.query import And, Compare, CompareOp, Expr, InList, ListQuery, Or, Text, TextMatch
 
 DEFAULT_TOP = 100
 MAX_TOP = 1000
 ENTITY_NAME = "chat"
+
+MAX_FILTER_LENGTH = 16_384  # characters: room for a oneOf list of a thousand ids
+MAX_FILTER_DEPTH = 32  # levels of parentheses (the parser recurses per level)
+MAX_FILTER_CONDITIONS = 200  # column conditions: SQLite refuses expressions deeper than 1000
+MAX_FILTER_VALUES = 1000  # values in oneOf/NotOneOf lists, all lists together (each is a bound parameter)
+MAX_ORDER_LENGTH = 2048  # characters of $orderBy: every column, each with "desc", fits in half of it
+MAX_SKIPTOKEN_LENGTH = 65_536  # characters: more than any token sochat issues (it holds the sort values)
 
 
 def column_name(field: Field) -> str:
@@ -50,6 +64,7 @@ for _field in FIELDS:
     for _alias in (column_name(_field), _field.name, f"{_field.name}/{_field.carrier}Id", f"{_field.name}/AssociateId"):
         _LOOKUP.setdefault(_alias.lower(), _field)
 _ASSOCIATE_COLUMNS = {"user_id", "transfer_to_id"}
+_BY_ATTR = {field.attr: field for field in FIELDS}
 
 
 @dataclass(frozen=True)
@@ -60,7 +75,7 @@ class Token:
 
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+)|(?P<name>[A-Za-z_$][\w./$]*)|(?P<punct>[(),=])|(?P<bad>\S))"
+    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?[0-9]+)|(?P<name>[A-Za-z_$][\w./$]*)|(?P<punct>[(),=])|(?P<bad>\S))"
 )
 
 
@@ -133,9 +148,13 @@ class FilterParser:
     """Recursive descent over the tokens; every error names the token and its position."""
 
     def __init__(self, text: str, *, zone: tzinfo, now: datetime, associate_id: int) -> None:
+        _check_filter_text(text)
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0  # parentheses open around the current term
+        self.conditions = 0
+        self.values = 0
         self.zone = zone
         self.now = now.astimezone(zone)
         self.associate_id = associate_id
@@ -166,11 +185,18 @@ class FilterParser:
     def _term(self) -> Expr:
         token = self._next("a column, a function or '('")
         if token.kind == "(":
+            if self.depth == MAX_FILTER_DEPTH:
+                raise _error(f"parentheses nest deeper than the limit of {MAX_FILTER_DEPTH} levels", token.position)
+            self.depth += 1
             expr = self._or()
             self._expect(")")
+            self.depth -= 1
             return expr
         if token.kind != "name":
             raise _error(f"unexpected '{token.text}' (expected a column name)", token.position)
+        self.conditions += 1
+        if self.conditions > MAX_FILTER_CONDITIONS:
+            raise _error(f"more than the limit of {MAX_FILTER_CONDITIONS} conditions", token.position)
         lowered = token.text.lower()
         if lowered in ("startswith", "endswith", "substringof") and self._peek_kind() == "(":
             return self._function(lowered)
@@ -262,7 +288,7 @@ class FilterParser:
         """Midnight after the day a date-only value names, in the request's zone (days with a DST change
         are 23 or 25 hours long, so this is not start + 24 h)."""
         day = date.fromisoformat(token.text.strip())
-        return self._midnight(day + timedelta(days=1))
+        return self._midnight_of(day.toordinal() + 1)
 
     def _whole_day(self, field: Field, op: CompareOp, start: int, end: int) -> Expr:
         if op == "=":
@@ -299,14 +325,12 @@ class FilterParser:
                 return ticks
             if field.enum is not None:
                 return field.enum.parse(token.text, field.name)
-            if token.kind != "number":
-                raise ValueError("expected a number")
-            number = int(token.text)
+            number = _int32_literal(token)
             if field.kind is Kind.LINK and number <= 0:
                 return None  # 0 and -1 mean "no link", as on input
             return number
         except (ValueError, InvalidInput) as exc:
-            raise _error(f"'{token.text}' is not a value for {field.name} ({exc})", token.position) from None
+            raise _error(f"'{_clip(token.text)}' is not a value for {field.name} ({exc})", token.position) from None
 
     def _text(self, token: Token) -> str:
         if token.kind != "string":
@@ -318,7 +342,18 @@ class FilterParser:
             raise _error(f"text operators apply to string columns, not {field.name}", token.position)
 
     def _midnight(self, day: date) -> int:
-        return datetimes.from_datetime(datetime(day.year, day.month, day.day, tzinfo=self.zone))
+        return self._midnight_of(day.toordinal())
+
+    def _midnight_of(self, ordinal: int) -> int:
+        """Ticks of the local midnight that starts day ``ordinal`` (as date.toordinal() counts), clamped to the
+        calendar: the day after 9999-12-31, or 0001-01-01 in a zone ahead of UTC, begins outside it."""
+        known = date.fromordinal(min(ordinal, date.max.toordinal()))
+        try:
+            offset = datetime(known.year, known.month, known.day, tzinfo=self.zone).utcoffset() or timedelta(0)
+        except OverflowError:
+            offset = timedelta(0)
+        ticks = (ordinal - 1) * datetimes.TICKS_PER_DAY - offset // timedelta(microseconds=1) * 10
+        return min(max(ticks, 0), datetimes.MAX_TICKS + 1)
 
     def _list(self) -> list[Token]:
         self._expect("(")
@@ -327,6 +362,9 @@ class FilterParser:
             self.index += 1
             items.append(self._next("a value"))
         self._expect(")")
+        self.values += len(items)
+        if self.values > MAX_FILTER_VALUES:
+            raise _error(f"more than the limit of {MAX_FILTER_VALUES} values in lists", items[-1].position)
         return items
 
     # -- token helpers ---------------------------------------------------------------------------
@@ -363,6 +401,32 @@ class FilterParser:
         return self.tokens[self.index].kind if self.index < len(self.tokens) else None
 
 
+def _check_filter_text(text: str) -> None:
+    if len(text) > MAX_FILTER_LENGTH:
+        raise InvalidInput(
+            f"$filter is {len(text)} characters long; the limit is {MAX_FILTER_LENGTH}", property_name="$filter"
+        )
+    nul = text.find("\x00")
+    if nul >= 0:
+        # PostgreSQL cannot hold NUL in text (and no stored value has one): refused alike on every database.
+        raise _error("the character U+0000 (NUL) is not allowed", nul)
+
+
+def _int32_literal(token: Token) -> int:
+    """A number token as an int32; its digits are counted before int() reads them (Python refuses more than
+    4300 digits, and slowly)."""
+    if token.kind != "number":
+        raise ValueError("expected a number")
+    digits = token.text.removeprefix("-")
+    if len(digits) > 10 or not INT32_MIN <= int(token.text) <= INT32_MAX:
+        raise ValueError(f"outside the int32 range {INT32_MIN}..{INT32_MAX}")
+    return int(token.text)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
 def _is_date_only(text: str) -> bool:
     return len(text.strip()) == 10
 
@@ -376,8 +440,13 @@ def _add_months(day: date, months: int) -> date:
 
 
 def parse_order(text: str | None) -> tuple[tuple[str, bool], ...]:
+    """(column, descending) pairs; a column named again is dropped, as it cannot change the order."""
     if text is None or not text.strip():
         return ()
+    if len(text) > MAX_ORDER_LENGTH:
+        raise InvalidInput(
+            f"$orderBy is {len(text)} characters long; the limit is {MAX_ORDER_LENGTH}", property_name="$orderBy"
+        )
     order: list[tuple[str, bool]] = []
     for item in text.split(","):
         words = item.split()
@@ -386,7 +455,8 @@ def parse_order(text: str | None) -> tuple[tuple[str, bool], ...]:
         field = _LOOKUP.get(words[0].lower())
         if field is None:
             raise InvalidInput(f"$orderBy: unknown column '{words[0][:60]}'", property_name="$orderBy")
-        order.append((field.attr, len(words) == 2 and words[1].lower() == "desc"))
+        if all(column != field.attr for column, _ in order):
+            order.append((field.attr, len(words) == 2 and words[1].lower() == "desc"))
     return tuple(order)
 
 
@@ -417,22 +487,54 @@ def encode_cursor(order_text: str, values: tuple[object, ...]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(token: str, order_text: str, width: int) -> tuple[object, ...]:
+def decode_cursor(token: str, order_text: str, order: tuple[tuple[str, bool], ...]) -> tuple[object, ...]:
+    """The sort values a $skiptoken carries: one per sort column and the id, each of its column's type."""
+    if len(token) > MAX_SKIPTOKEN_LENGTH:
+        raise InvalidInput(
+            f"$skiptoken is {len(token)} characters long; the limit is {MAX_SKIPTOKEN_LENGTH}",
+            property_name="$skiptoken",
+        )
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         raise InvalidInput("$skiptoken is not a token sochat issued", property_name="$skiptoken") from None
     keys = data.get("k") if isinstance(data, dict) else None
-    if (
-        not isinstance(keys, list)
-        or len(keys) != width
-        or data.get("o") != order_text
-        or not all(isinstance(k, int | str) and not isinstance(k, bool) for k in keys)
-    ):
-        raise InvalidInput(
-            "$skiptoken does not belong to this $orderBy; start again from the first page", property_name="$skiptoken"
-        )
-    return tuple(keys)
+    columns = [column for column, _ in order] + ["chat_session_id"]
+    if not isinstance(keys, list) or len(keys) != len(columns) or data.get("o") != order_text:
+        raise _foreign_cursor()
+    return tuple(_cursor_value(_BY_ATTR[column], key) for column, key in zip(columns, keys, strict=True))
+
+
+def _cursor_value(field: Field, key: object) -> object:
+    """A cursor's sort value checked against its column: what the store's sort key for it can hold."""
+    if field.kind is Kind.STRING:
+        if isinstance(key, str) and len(key) <= field.length and _storable(key):
+            return key
+    elif field.kind is Kind.BOOL:
+        if isinstance(key, bool) or key in (0, 1):  # PostgreSQL answers booleans, SQLite 0 and 1
+            return bool(key)
+    elif isinstance(key, int) and not isinstance(key, bool):
+        low, high = (-1, datetimes.MAX_TICKS) if field.kind is Kind.DATETIME else (INT32_MIN, INT32_MAX)
+        if low <= key <= high:
+            return key
+    raise _foreign_cursor()
+
+
+def _storable(text: str) -> bool:
+    """No NUL (PostgreSQL refuses it) and no lone surrogate (UTF-8 cannot carry it): no stored value has either."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _foreign_cursor() -> InvalidInput:
+    return InvalidInput(
+        "$skiptoken does not belong to this $orderBy; start again from the first page", property_name="$skiptoken"
+    )
 
 
 def build_query(params: dict[str, str], *, zone: tzinfo, now: datetime, associate_id: int) -> ListQuery:
@@ -445,7 +547,7 @@ def build_query(params: dict[str, str], *, zone: tzinfo, now: datetime, associat
     order = parse_order(order_text)
     limit = parse_bounded_int(params.get("$top"), "$top", DEFAULT_TOP, 1, MAX_TOP)
     token = params.get("$skiptoken")
-    after = decode_cursor(token, order_text, len(order) + 1) if token else None
+    after = decode_cursor(token, order_text, order) if token else None
     offset = 0 if after is not None else parse_bounded_int(params.get("$skip"), "$skip", 0, 0, 2**31 - 1)
     columns = tuple(field.attr for field in parse_columns(params.get("$select")))
     return ListQuery(where, order, limit, offset, after, columns)

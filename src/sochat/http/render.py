@@ -151,4 +151,8 @@ def _display_date(ticks: int | None, zone: tzinfo, culture: str | None) -> str:
     if culture is None:
         return datetimes.format_ticks(ticks, zone)
     moment = datetime(1, 1, 1, tzinfo=UTC) + timedelta(microseconds=ticks // datetimes.TICKS_PER_MICROSECOND)
-    return format_moment(moment.astimezone(zone), culture)
+    try:
+        local = moment.astimezone(zone)
+    except OverflowError:
+        local = moment  # the zone would move it past year 1 or 9999; UTC always fits (as format_ticks does)
+    return format_moment(local, culture)

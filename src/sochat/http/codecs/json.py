@@ -51,6 +51,15 @@ def _why_not_json(body: bytes) -> str:
         return f"The body is not valid JSON: {exc.msg} (byte {at})"
     except RecursionError:
         return "The body is not valid JSON: it is nested too deeply"
+    except ValueError:
+        # Not a JSONDecodeError: the standard library refuses integers past Python's digit limit (4300 digits).
+        return _NOT_ACCEPTED
     # The standard library reads what msgspec refused: constructs msgspec rejects on purpose
     # (NaN, Infinity, numbers beyond its range, nesting past its depth limit).
-    return "The body is not valid JSON: it holds a value sochat does not accept (NaN, Infinity or nesting too deep)"
+    return _NOT_ACCEPTED
+
+
+_NOT_ACCEPTED = (
+    "The body is not valid JSON: it holds a value sochat does not accept"
+    " (NaN, Infinity, a number beyond the range of a double, or nesting too deep)"
+)

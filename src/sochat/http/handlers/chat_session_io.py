@@ -61,8 +61,8 @@ async def _patched(ctx: Context, body: Body, stored: ChatSessionView | None) -> 
         target = await ctx.chat.create_default_chat_session_entity(ctx.user())
     base = render.chat_session_properties(target.session, target.links, ctx.locale)
     if body.kind == "json-patch":
-        return patch.apply_json_patch(base, body.value)
-    return patch.apply_merge_patch(base, body.value)
+        return patch.apply_json_patch(base, body.value, max_bytes=ctx.settings.max_body_bytes)
+    return patch.apply_merge_patch(base, body.value, max_bytes=ctx.settings.max_body_bytes)
 
 
 async def save_or_412(

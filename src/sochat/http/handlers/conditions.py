@@ -13,10 +13,12 @@ from email.utils import format_datetime, parsedate_to_datetime
 from sochat.agents.chat import ChatSessionView
 from sochat.domain import datetimes
 from sochat.domain.errors import InvalidInput, PreconditionFailed
+from sochat.domain.fields import INT32_MAX
 from sochat.http.messages import Request
 from sochat.store.protocol import Precondition
 
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+_INT64_MAX = 2**63 - 1
 
 
 def etag(view: ChatSessionView) -> str:
@@ -55,6 +57,8 @@ def not_modified(request: Request, view: ChatSessionView) -> bool:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        for tag in tags:
+            _tag_version(tag, "If-None-Match")  # refuses numbers no ETag of ours can hold
         return "*" in tags or etag(view) in tags
     since = _http_date_header(request, "if-modified-since")
     return since is not None and view.updated_ticks // datetimes.TICKS_PER_SECOND <= since
@@ -64,11 +68,28 @@ def _if_match_version(header: str | None, chat_session_id: int) -> int | None:
     if header is None or header.strip() == "*":
         return None
     for tag in header.split(","):
-        clean = tag.strip().removeprefix("W/").strip('"')
-        ident, _, version = clean.partition(".")
-        if ident == str(chat_session_id) and version.isdigit():
-            return int(version)
+        named = _tag_version(tag, "If-Match")
+        if named is not None and named[0] == str(chat_session_id):
+            return named[1]
     raise PreconditionFailed(f"If-Match names no version of ChatSession {chat_session_id}; nothing was saved")
+
+
+def _tag_version(tag: str, header: str) -> tuple[str, int] | None:
+    """(id text, version) of a tag in our form ``"<id>.<version>"``; None for any other tag (it matches nothing).
+
+    A tag of our form whose id is beyond int32 or whose version is beyond int64 cannot be one we issued and
+    cannot be compared with a stored version: InvalidInput naming the header. Digits are counted first.
+    """
+    ident, dot, version = tag.strip().removeprefix("W/").strip('"').partition(".")
+    if not (dot and ident.isascii() and ident.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    if len(ident) > 10 or int(ident) > INT32_MAX or len(version) > 19 or int(version) > _INT64_MAX:
+        raise InvalidInput(
+            f"{header}: the tag '{tag.strip()[:40]}' holds a number beyond the range of sochat's ETags"
+            " (an int32 id and an int64 version)",
+            property_name=header,
+        )
+    return ident, int(version)
 
 
 def _http_date_header(request: Request, name: str) -> int | None:
@@ -78,7 +99,7 @@ def _http_date_header(request: Request, name: str) -> int | None:
         return None
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year or hour of 20 digits
         raise InvalidInput(f"{name}: '{value[:60]}' is not an HTTP date", property_name=name) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
