@@ -31,3 +31,14 @@ def test_mypy_strict_is_clean() -> None:
     """mypy --strict (configured in pyproject.toml) reports no error in the package."""
     result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_layers_are_kept() -> None:
+    """Every import-linter contract in pyproject.toml holds: the layers of docs/development.md, and the modules a
+    layer may not reach around to."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")  # installed beside python by the test extra
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout, result.stdout

@@ -17,7 +17,7 @@ from sochat.domain.enums import CHAT_SESSION_STATUS
 from sochat.domain.principal import Role
 from sochat.security.passwords import hash_password
 from sochat.store.protocol import NewAssociate, NewTopic, Store
-from sochat.transfer.records import ReferenceRow, Row
+from sochat.store.records import ReferenceRow, Row
 
 log = logging.getLogger(__name__)
 

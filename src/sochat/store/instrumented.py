@@ -22,7 +22,7 @@ from sochat.store.protocol import (
     TokenRecord,
     UserRecord,
 )
-from sochat.transfer.records import Row
+from sochat.store.records import Row
 
 Observer = Callable[[str, float], None]
 T = TypeVar("T")

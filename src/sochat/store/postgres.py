@@ -55,10 +55,10 @@ from sochat.store.protocol import (
     TokenRecord,
     UserRecord,
 )
+from sochat.store.records import AssociateRow, ReferenceRow, Row, TopicRow
 from sochat.store.rules import ASSOCIATE_COLUMNS, check_precondition, replay_of
 from sochat.store.sql_query import POSTGRESQL, compile_list
 from sochat.store.url import DEFAULT_POOL_SIZE, DatabaseUrlError
-from sochat.transfer.records import AssociateRow, ReferenceRow, Row, TopicRow
 
 T = TypeVar("T")
 Connection = psycopg.Connection[TupleRow]

@@ -10,7 +10,7 @@ from sochat.domain.chat_session import ChatSession
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
 from sochat.domain.rights import SessionScope
-from sochat.transfer.records import Row
+from sochat.store.records import Row
 
 
 @dataclass(frozen=True, slots=True)

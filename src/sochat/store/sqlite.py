@@ -49,9 +49,9 @@ from sochat.store.protocol import (
     TokenRecord,
     UserRecord,
 )
+from sochat.store.records import AssociateRow, ReferenceRow, Row, TopicRow
 from sochat.store.rules import ASSOCIATE_COLUMNS, check_precondition, replay_of
 from sochat.store.sql_query import SQLITE, compile_list
-from sochat.transfer.records import AssociateRow, ReferenceRow, Row, TopicRow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

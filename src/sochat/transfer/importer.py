@@ -10,8 +10,9 @@ from typing import TextIO
 
 from sochat.domain.errors import InvalidInput
 from sochat.store.protocol import Store
+from sochat.store.records import Row
 from sochat.transfer.files import SourceRow, read_rows
-from sochat.transfer.records import Row, kind_named, parse_row
+from sochat.transfer.records import kind_named, parse_row
 
 RECORD_TYPE = "type"
 

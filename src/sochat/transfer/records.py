@@ -7,7 +7,6 @@ File form = the API's JSON form: PascalCase property names, enum names, ISO date
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -19,6 +18,7 @@ from sochat.domain.errors import InvalidInput, describe_value
 from sochat.domain.fields import INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, Kind
 from sochat.domain.principal import Role
 from sochat.security.usernames import MAX_USER_NAME_LENGTH, user_name_problem
+from sochat.store.records import AssociateRow, ReferenceRow, Row, TopicRow
 
 KINDS = ("Associate", "ChatTopic", "Person", "Contact", "Project", "Sale", "Ticket", "ChatSession")
 _BY_LOWER = {kind.lower(): kind for kind in KINDS}
@@ -30,42 +30,6 @@ def kind_named(name: object) -> str:
     if kind is None:
         raise InvalidInput(f"type: {describe_value(name)} is not one of {', '.join(KINDS)}", property_name="type")
     return kind
-
-
-@dataclass(frozen=True, slots=True)
-class AssociateRow:
-    associate_id: int  # 0: a new associate
-    name: str
-    user_name: str
-    full_name: str
-    formal_name: str
-    person_id: int
-    rank: int
-    tooltip: str
-    user_type: int
-    group_idx: int
-    deleted: bool
-    ej_user_id: int
-    role: Role
-    password_hash: str | None  # None: keep the stored one (or none for a new associate)
-
-
-@dataclass(frozen=True, slots=True)
-class TopicRow:
-    chat_topic_id: int
-    name: str
-    description: str
-    welcome_message: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReferenceRow:
-    carrier: str
-    id: int
-    data: dict[str, object]  # carrier properties; dates as ticks
-
-
-Row = ChatSession | AssociateRow | TopicRow | ReferenceRow
 
 
 def _members(data: dict[str, Any]) -> dict[str, Any]:
