@@ -336,7 +336,13 @@ PROFILE_GROUPS = {
         "(queue.py",
     ),
     "store: SQL and rows (writer and reader threads)": ("store/", "psycopg"),
-    "auth: Basic, user row, cache, lockout check": ("http/auth.py", "security/", "ipaddress.py", "base64.py"),
+    "auth: Basic, user row, cache, lockout check": (
+        "http/auth.py",
+        "agents/authentication.py",
+        "security/",
+        "ipaddress.py",
+        "base64.py",
+    ),
     "request body to ChatSession (decode, validate)": (
         "session_from_body",
         "chat_session_from_wire",
@@ -353,7 +359,7 @@ PROFILE_GROUPS = {
         "sochat/http/codecs/xml.py",
     ),
     "access log and metrics": ("logging/", "sochat/logs.py", "observability.py", "prometheus_client"),
-    "agent: rights, links": ("agents/chat.py", "domain/rights.py"),
+    "agent: rights, links": ("agents/sessions.py", "domain/rights.py"),
     "asyncio event loop": ("asyncio/", "selectors.py"),
     "HTTP: uvicorn and h11": ("h11/", "uvicorn/"),
     "sochat app: dispatch, headers, locale, request id": ("sochat/",),

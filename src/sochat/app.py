@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from sochat.agents.chat import ChatAgent
+from sochat.agents.facade import Agents, open_agents
 from sochat.domain.errors import (
     HeadersTooLarge,
     MethodNotAllowed,
@@ -23,7 +23,7 @@ from sochat.domain.errors import (
 )
 from sochat.http.auth import Authenticator
 from sochat.http.errors import error_response, unexpected_error_response
-from sochat.http.handlers.context import Context
+from sochat.http.handlers.context import Context, Edge
 from sochat.http.locale import request_locale, zone_named
 from sochat.http.messages import Request, Response
 from sochat.http.negotiation import response_media_type
@@ -58,6 +58,7 @@ class SochatApp:
         self.settings = settings
         self._owns_store = store is None
         self._base_zone = zone_named(settings.base_timezone)
+        self._edge = Edge(settings.max_body_bytes, settings.host, settings.port, settings.cookie_secure)
         self._cache = VerifiedCredentials(settings.credential_cache_size)
         self.observability = Observability(
             slow_ms=settings.slow_threshold_ms,
@@ -91,10 +92,8 @@ class SochatApp:
                 from sochat.demo import load_demo
 
                 load_demo(self._store, sessions=True)
-        self._chat = ChatAgent(self._store, strict=self.settings.strict)
-        self._auth = Authenticator(
-            self._store, self._cache, self.settings, self.observability.unregistered_app_tokens.inc
-        )
+        self._agents: Agents = open_agents(self._store, self.settings, self._cache, self.observability)
+        self._auth = Authenticator(self._agents.authentication)
 
     def shutdown(self) -> None:
         if self._owns_store and self._store is not None:
@@ -196,18 +195,7 @@ class SochatApp:
         if principal is not None:
             request.user_name = principal.username
             request.app = principal.app or "-"
-        ctx = Context(
-            request,
-            principal,
-            locale,
-            media_type,
-            self._chat,
-            self.store,
-            self.settings,
-            self.observability,
-            self._auth,
-            path_params,
-        )
+        ctx = Context(request, principal, locale, media_type, self._agents, self._edge, path_params)
         await self.observability.inject(route.path)
         response = await handler(ctx)
         response.headers.extend(locale.response_headers())

@@ -18,7 +18,7 @@ from auth_support import (
     basic,
 )
 
-from sochat.http.auth import name_bucket
+from sochat.agents.authentication import name_bucket
 
 pytestmark = pytest.mark.anyio
 

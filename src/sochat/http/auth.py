@@ -1,4 +1,5 @@
-"""Every way SuperOffice clients authenticate, turned into one Principal. Routes never read credentials.
+"""Reading the credentials of a request from its headers; the authentication agent
+(sochat.agents.authentication) decides who they name. Routes never read credentials.
 
     Authorization: Basic base64(user:password)     argon2-verified, with a verified-credentials cache
     Authorization: SOTicket 7T:...                 tickets from POST /api/v1/Authentication/Login or the CLI
@@ -7,46 +8,34 @@
     Cookie SOCHAT_SESSION + X-XSRF-TOKEN header    browser sessions from the login call
     SO-AppToken: <token>                           a registered application (optional unless required)
 
-Failures answer one message whatever the cause. Repeated failures for a user or an address are slowed,
-then locked for a while; a locked account answers exactly like a wrong password. The failure counters are
-bounded: one per stored user, one per client address (IPv6 per /64), and for every name a shared bucket of
-1024; they are removed once their window and lock are over.
+Which schemes are accepted, lockout and applications are the agent's: here is only where each credential is
+found in the request, and the WWW-Authenticate challenges an answer of 401 carries.
 """
 
 from __future__ import annotations
 
-import asyncio
 import binascii
-import hashlib
-import ipaddress
-import logging
 from base64 import b64decode
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
 
-from sochat.domain import datetimes
+from sochat.agents.authentication import (
+    REFUSED,
+    XSRF_MISMATCH,
+    AuthenticationAgent,
+    BearerToken,
+    BrowserSession,
+    Credentials,
+    Password,
+    Ticket,
+)
 from sochat.domain.errors import Unauthorized
 from sochat.domain.principal import Principal
-from sochat.security.oidc import JwtRejected, OidcSettings, OidcVerifier
-from sochat.security.passwords import VERIFIERS, VerifiedCredentials, verify_password
-from sochat.security.tokens import ACCESS_PREFIX, TICKET_PREFIX, same_secret, token_hash
-from sochat.security.usernames import is_user_name
-from sochat.settings import Settings
-from sochat.store.protocol import Store, UserRecord
-
-log = logging.getLogger(__name__)
+from sochat.security.tokens import same_secret
 
 SESSION_COOKIE = "SOCHAT_SESSION"
 XSRF_COOKIE = "XSRF-TOKEN"
-REFUSED = "Authentication failed: send valid credentials (see the WWW-Authenticate header for the schemes)"
 XSRF_MISSING = "Authentication failed: a request signed in by cookie must send the X-XSRF-TOKEN header"
-XSRF_MISMATCH = "Authentication failed: the X-XSRF-TOKEN header does not match the XSRF-TOKEN cookie of this session"
-UNKNOWN_APP = "SO-AppToken names no registered application"
-UNREGISTERED_APP = "(unregistered)"  # the access log's app field for a token that names no application
-NAME_BUCKETS = 1024
-_TOUCH_EVERY = 60 * datetimes.TICKS_PER_SECOND
 _CHALLENGES = {
     "basic": 'Basic realm="sochat", charset="UTF-8"',
     "soticket": 'SOTicket realm="sochat"',
@@ -54,273 +43,57 @@ _CHALLENGES = {
 }
 
 
-def now_ticks() -> int:
-    return datetimes.from_datetime(datetime.now(UTC))
-
-
-@dataclass(frozen=True)
-class AttemptKeys:
-    """The failure counters one login attempt touches."""
-
-    locking: list[str]  # counters that lock: the stored user's, and the client address's
-    slowing: list[str]  # counted and slowing the answer only: the bucket of the name
-
-
-class Lockout:
-    """Failed-login bookkeeping per user and per client address, kept in the database so every replica
-    sees it."""
-
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self._store = store
-        self._slow_after = settings.lockout_slow_after
-        self._lock_after = settings.lockout_after
-        self._window = settings.lockout_window_minutes * 60 * datetimes.TICKS_PER_SECOND
-        self._lock = settings.lockout_minutes * 60 * datetimes.TICKS_PER_SECOND
-
-    @staticmethod
-    def keys(user: UserRecord | None, user_name: str, address: str) -> AttemptKeys:
-        """The counters a login attempt touches.
-
-        Only a stored user has a counter of its own, so names that are not stored cannot add rows. Every
-        name, stored or not, also counts in one of NAME_BUCKETS shared buckets, and the bucket slows the
-        answer like the user's counter does: a name that is not stored slows down exactly as a stored one,
-        so the delay tells nobody which names exist. Buckets never lock (that would lock out users who
-        merely share one). The bucket is a plain hash of the name: knowing it helps nobody, because a
-        stored name counts in its bucket too.
-
-        Loopback clients are not locked by address: on a laptop that would lock every user out for one
-        mistyped test, and behind a local proxy uvicorn already reports the real client address from
-        X-Forwarded-For."""
-        locking = [] if user is None else [user_lock_key(user.user_name)]
-        address_key = _address_key(address)
-        if address_key is not None:
-            locking.append(address_key)
-        return AttemptKeys(locking, [name_bucket(user_name)] if is_user_name(user_name) else [])
-
-    async def locked(self, keys: AttemptKeys) -> bool:
-        if self._lock_after <= 0 or not keys.locking:
-            return False
-        return await self._store.auth_locked_until(keys.locking) > now_ticks()
-
-    async def failed(self, keys: AttemptKeys) -> None:
-        """Count the failure and slow the answer once there were several (a second per failure, up to 5)."""
-        if self._lock_after <= 0 or not (keys.locking or keys.slowing):
-            return  # lockout switched off, or nothing to count
-        failures = await self._store.note_auth_failure(
-            keys.locking, now_ticks(), self._window, self._lock_after, self._lock, count_only=keys.slowing
-        )
-        if failures > self._slow_after:
-            await asyncio.sleep(min(failures - self._slow_after, 5))
-
-    async def succeeded(self, keys: AttemptKeys) -> None:
-        """Forget earlier failures of the user and the address (not the shared bucket); a read first, so a
-        sign-in writes nothing when there is nothing to forget (and still works on a database that cannot
-        take writes)."""
-        now = now_ticks()
-        if keys.locking and await self._store.auth_failures(keys.locking, now, self._window) > 0:
-            await self._store.clear_auth_failures(keys.locking, now)
-
-
 class Authenticator:
-    def __init__(
-        self,
-        store: Store,
-        cache: VerifiedCredentials,
-        settings: Settings,
-        on_unregistered_app: Callable[[], None] = lambda: None,
-    ) -> None:
-        self._store = store
-        self._cache = cache
-        self._settings = settings
-        self._on_unregistered_app = on_unregistered_app
-        self.schemes = {s.strip().lower() for s in settings.auth_schemes.split(",") if s.strip()}
-        self.lockout = Lockout(store, settings)
-        self._oidc = (
-            OidcVerifier(
-                OidcSettings(
-                    settings.oidc_jwks,
-                    settings.oidc_issuer,
-                    settings.oidc_audience,
-                    settings.oidc_user_claim,
-                    settings.oidc_leeway_seconds,
-                )
-            )
-            if settings.oidc_jwks
-            else None
-        )
+    """Signs a request in through the authentication agent."""
+
+    def __init__(self, agent: AuthenticationAgent) -> None:
+        self._agent = agent
 
     @property
     def challenges(self) -> list[tuple[str, str]]:
         """One WWW-Authenticate header per enabled scheme."""
-        return [("www-authenticate", value) for scheme, value in _CHALLENGES.items() if scheme in self.schemes]
+        return [("www-authenticate", value) for scheme, value in _CHALLENGES.items() if scheme in self._agent.schemes]
 
-    async def authenticate(self, headers: dict[str, str], address: str) -> Principal:
-        app = await self._application(headers.get("so-apptoken"))
-        authorization = headers.get("authorization")
-        if authorization is not None and authorization.strip():
-            scheme, _, credentials = authorization.strip().partition(" ")
-            scheme = scheme.lower()
-            credentials = credentials.strip()
-            if scheme == "basic" and "basic" in self.schemes:
-                principal = await self._basic(credentials, address)
-            elif scheme == "soticket" and "soticket" in self.schemes:
-                if self._settings.require_app_token_with_ticket and app is None:
-                    raise Unauthorized(f"{REFUSED}; SOTicket requests must send a registered SO-AppToken")
-                principal = await self._token(credentials, "ticket", "soticket", TICKET_PREFIX)
-            elif scheme == "bearer" and "bearer" in self.schemes:
-                principal = await self._bearer(credentials)
-            else:
-                raise Unauthorized(REFUSED)
-        elif "cookie" in self.schemes:
-            principal = await self._cookie(headers)
-        else:
-            raise Unauthorized(REFUSED)
-        return principal if app is None else _with_app(principal, app)
+    async def authenticate(self, headers: Mapping[str, str], address: str) -> Principal:
+        # The application first: a revoked SO-AppToken is refused whatever the credentials are.
+        app = await self._agent.application(headers.get("so-apptoken"))
+        return await self._agent.sign_in(credentials(headers, self._agent.schemes), address, app=app)
 
-    async def check_password(self, user_name: str, password: str, address: str) -> UserRecord:
-        """Verify a user name and password (Basic, the login call, the password grant), with lockout.
 
-        A name that cannot be a user name (too long, control characters) is refused like a wrong password,
-        without a look-up; it counts against the client address only."""
-        if not is_user_name(user_name):
-            return await self._refuse(Lockout.keys(None, user_name, address))
-        user = await self._store.find_user(user_name)
-        keys = Lockout.keys(user, user_name, address)
-        stored_hash = user.password_hash if user is not None else None
-        if user is not None and self._cache.matches(user_name, password, stored_hash):
-            if await self.lockout.locked(keys):
-                raise Unauthorized(REFUSED)
-            return user
-        # argon2 is slow on purpose: off the event loop, and run even for unknown users so timing is alike.
-        ok = await asyncio.get_running_loop().run_in_executor(VERIFIERS, verify_password, stored_hash, password)
-        if not ok or user is None or stored_hash is None:
-            return await self._refuse(keys)
-        if await self.lockout.locked(keys):
-            raise Unauthorized(REFUSED)
-        self._cache.remember(user_name, password, stored_hash)
-        await self.lockout.succeeded(keys)
-        return user
-
-    async def _refuse(self, keys: AttemptKeys) -> UserRecord:
-        """Count a failed sign-in (unless already locked: a lock is never extended by more tries) and refuse."""
-        if not await self.lockout.locked(keys):
-            log.info("password authentication refused", extra={"user": "-"})
-            await self.lockout.failed(keys)
+def credentials(headers: Mapping[str, str], schemes: frozenset[str]) -> Credentials:
+    """The credentials of a request in one of the accepted ``schemes``; Unauthorized when it has none."""
+    authorization = headers.get("authorization")
+    if authorization is not None and authorization.strip():
+        scheme, _, value = authorization.strip().partition(" ")
+        scheme = scheme.lower()
+        value = value.strip()
+        if scheme == "basic" and "basic" in schemes:
+            return Password(*_decode_basic(value))
+        if scheme == "soticket" and "soticket" in schemes:
+            return Ticket(value)
+        if scheme == "bearer" and "bearer" in schemes:
+            return BearerToken(value)
         raise Unauthorized(REFUSED)
-
-    async def _basic(self, credentials: str, address: str) -> Principal:
-        user_name, password = _decode_basic(credentials)
-        user = await self.check_password(user_name, password, address)
-        return Principal(user.associate_id, user.user_name, user.role, scheme="basic")
-
-    async def _token(self, credentials: str, kind: str, scheme: str, prefix: str) -> Principal:
-        if not credentials.startswith(prefix) or len(credentials) > 512:
-            raise Unauthorized(REFUSED)
-        hashed = token_hash(credentials)
-        now = now_ticks()
-        record = await self._store.find_token(hashed, kind, now)
-        if record is None:
-            raise Unauthorized(REFUSED)
-        if now - record.used_ticks > _TOUCH_EVERY:
-            await self._store.touch_token(hashed, now)
-        user = record.user
-        return Principal(user.associate_id, user.user_name, user.role, scheme=scheme, credential_hash=hashed)
-
-    async def _bearer(self, credentials: str) -> Principal:
-        if credentials.startswith(ACCESS_PREFIX):
-            return await self._token(credentials, "access", "bearer", ACCESS_PREFIX)
-        if self._oidc is None or credentials.count(".") != 2:
-            raise Unauthorized(REFUSED)
-        try:
-            user_name = self._oidc.verify(credentials)
-        except JwtRejected as exc:
-            log.info("JWT refused: %s", exc)
-            raise Unauthorized(REFUSED) from None
-        user = await self._store.find_user(user_name) if is_user_name(user_name) else None
-        if user is None:
-            log.info("JWT names no sochat user")
-            raise Unauthorized(REFUSED)
-        return Principal(user.associate_id, user.user_name, user.role, scheme="jwt")
-
-    async def _cookie(self, headers: dict[str, str]) -> Principal:
-        cookies = parse_cookies(headers.get("cookie"))
-        session = cookies.get(SESSION_COOKIE)
-        header = headers.get("x-xsrf-token")
-        xsrf = cookies.get(XSRF_COOKIE)
-        # The XSRF header must be present and equal to the cookie a page script could read; another site
-        # can send our cookies but cannot read them, so it cannot produce the header. Saying which of the two
-        # went wrong tells nothing about users or sessions, and saves a developer an afternoon.
-        if not session:
-            raise Unauthorized(REFUSED)
-        if not header:
-            raise Unauthorized(XSRF_MISSING)
-        if not xsrf or not same_secret(header, xsrf):
-            raise Unauthorized(XSRF_MISMATCH)
-        hashed = token_hash(session)
-        now = now_ticks()
-        record = await self._store.find_token(hashed, "session", now)
-        if record is None:
-            raise Unauthorized(REFUSED)
-        if record.xsrf_hash is None or not same_secret(token_hash(header), record.xsrf_hash):
-            raise Unauthorized(XSRF_MISMATCH)
-        if now - record.used_ticks > _TOUCH_EVERY:
-            await self._store.touch_token(hashed, now)
-        user = record.user
-        return Principal(user.associate_id, user.user_name, user.role, scheme="cookie", credential_hash=hashed)
-
-    async def _application(self, token: str | None) -> str | None:
-        """The registered application SO-AppToken names (decision 19).
-
-        No header, or an empty one: no application. A token that names no registered application is
-        accepted, logged and counted, unless --require-app-token (SuperOffice Online's rule) refuses it. A
-        revoked application is refused always: an administrator said so."""
-        value = (token or "").strip()
-        if not value:
-            return None
-        record = await self._store.find_application(token_hash(value))
-        if record is not None and record.revoked:
-            raise Unauthorized(UNKNOWN_APP)
-        if record is not None:
-            return record.name
-        if self._settings.require_app_token_with_ticket:
-            raise Unauthorized(UNKNOWN_APP)
-        log.info("SO-AppToken names no registered application; accepted (see --require-app-token)")
-        self._on_unregistered_app()
-        return UNREGISTERED_APP
+    if "cookie" in schemes:
+        return _browser_session(headers)
+    raise Unauthorized(REFUSED)
 
 
-def user_lock_key(user_name: str) -> str:
-    """The failure counter of a stored user (`sochat user unlock` clears it)."""
-    return f"user:{user_name.lower()}"
-
-
-def _address_key(address: str) -> str | None:
-    """The counter of a client address: IPv4 addresses one by one, IPv6 per /64 (what one subscriber gets,
-    so one client cannot make a counter per address of its network). None for loopback clients and when
-    there is no usable address (e.g. a unix socket): nothing to lock by."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
-        parsed = parsed.ipv4_mapped
-    if parsed.is_loopback:
-        return None
-    if isinstance(parsed, ipaddress.IPv6Address):
-        return f"addr:{ipaddress.IPv6Network((parsed, 64), strict=False)}"
-    return f"addr:{parsed}"
-
-
-def name_bucket(user_name: str) -> str:
-    """The shared failure bucket of a user name (case-insensitive, like user names)."""
-    digest = hashlib.sha256(user_name.lower().encode("utf-8")).digest()
-    return f"name:{int.from_bytes(digest[:4], 'big') % NAME_BUCKETS}"
-
-
-def _with_app(principal: Principal, app: str) -> Principal:
-    return Principal(
-        principal.associate_id, principal.username, principal.role, principal.scheme, app, principal.credential_hash
-    )
+def _browser_session(headers: Mapping[str, str]) -> BrowserSession:
+    cookies = parse_cookies(headers.get("cookie"))
+    session = cookies.get(SESSION_COOKIE)
+    header = headers.get("x-xsrf-token")
+    xsrf = cookies.get(XSRF_COOKIE)
+    # The XSRF header must be present and equal to the cookie a page script could read; another site
+    # can send our cookies but cannot read them, so it cannot produce the header. Saying which of the two
+    # went wrong tells nothing about users or sessions, and saves a developer an afternoon.
+    if not session:
+        raise Unauthorized(REFUSED)
+    if not header:
+        raise Unauthorized(XSRF_MISSING)
+    if not xsrf or not same_secret(header, xsrf):
+        raise Unauthorized(XSRF_MISMATCH)
+    return BrowserSession(session, header)
 
 
 def parse_cookies(header: str | None) -> dict[str, str]:

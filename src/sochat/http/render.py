@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sochat.agents.chat import ChatSessionView
+from sochat.agents.sessions import ChatSessionView
 from sochat.domain import datetimes
 from sochat.domain.carriers import CARRIERS, CarrierType
 from sochat.domain.chat_session import FIELDS, ChatSession

@@ -8,14 +8,13 @@ from typing import TypeVar
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.query import ListQuery
+from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.store.protocol import (
     AppRecord,
-    IdempotencyKey,
     ListPage,
     NewAssociate,
     NewToken,
     NewTopic,
-    Precondition,
     SaveOutcome,
     Store,
     StoredChatSession,

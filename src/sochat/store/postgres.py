@@ -40,16 +40,15 @@ from sochat.domain.enums import USER_TYPE
 from sochat.domain.errors import Conflict, IdsExhausted, ImportConflict, Unavailable
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
+from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.security.usernames import is_user_name
 from sochat.store import migrations
 from sochat.store.protocol import (
     AppRecord,
-    IdempotencyKey,
     ListPage,
     NewAssociate,
     NewToken,
     NewTopic,
-    Precondition,
     SaveOutcome,
     StoredChatSession,
     TokenRecord,

@@ -9,7 +9,7 @@ from typing import Protocol
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.principal import Role
 from sochat.domain.query import ListQuery
-from sochat.domain.rights import SessionScope
+from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.store.records import Row
 
 
@@ -51,27 +51,6 @@ class StoredChatSession:
     session: ChatSession
     version: int  # 1 on insert, +1 on every write; the ETag is built from it
     updated_ticks: int  # the last write, UTC .NET ticks
-
-
-@dataclass(frozen=True, slots=True)
-class Precondition:
-    """Conditions a write checks inside its transaction (If-Match, If-Unmodified-Since, the caller's scope)."""
-
-    version: int | None = None
-    unmodified_since_ticks: int | None = None
-    # The sessions the caller may see (sochat.domain.rights decides): a stored session outside it counts as
-    # not stored, so the write answers exactly as for an id that is not stored. None: every session.
-    scope: SessionScope | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IdempotencyKey:
-    """An Idempotency-Key on a create: the same owner and key within the window create only once."""
-
-    owner: int  # associate id: keys are per caller
-    key: str
-    fingerprint: str  # hash of the request body; a reused key with another body is refused
-    expires_ticks: int
 
 
 @dataclass(frozen=True, slots=True)

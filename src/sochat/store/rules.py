@@ -5,7 +5,7 @@ not decided here: the caller's SessionScope (sochat.domain.rights) comes with th
 from __future__ import annotations
 
 from sochat.domain.errors import Conflict, PreconditionFailed
-from sochat.store.protocol import IdempotencyKey, Precondition
+from sochat.domain.writes import IdempotencyKey, Precondition
 
 # The associate columns that import and export carry (beside the id and the password hash).
 ASSOCIATE_COLUMNS = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sochat.domain.errors import NotFound
 from sochat.http.handlers.chat_session_io import answer_session, idempotency_key, save_or_412, session_from_body
 from sochat.http.handlers.conditions import if_match_any, write_precondition
 from sochat.http.handlers.context import Context, Handler, int32_query, no_content
@@ -10,7 +9,7 @@ from sochat.http.messages import Response
 
 
 async def create_default_chat_session_entity(ctx: Context) -> Response:
-    return answer_session(ctx, await ctx.chat.create_default_chat_session_entity(ctx.user()))
+    return answer_session(ctx, await ctx.agents.sessions.create_default_chat_session_entity(ctx.user()))
 
 
 async def save_chat_session_entity(ctx: Context) -> Response:
@@ -25,16 +24,14 @@ async def save_chat_session_entity(ctx: Context) -> Response:
 
 async def get_chat_session_entity(ctx: Context) -> Response:
     chat_session_id = int32_query(ctx.request, "chatSessionEntityId")
-    return answer_session(ctx, await ctx.chat.get_chat_session_entity(ctx.user(), chat_session_id))
+    return answer_session(ctx, await ctx.agents.sessions.get_chat_session_entity(ctx.user(), chat_session_id))
 
 
 async def delete_chat_session_entity(ctx: Context) -> Response:
     """204 whether or not the session existed, as SuperOffice's agent answers; strict mode: 404."""
     chat_session_id = int32_query(ctx.request, "ChatSessionEntityId")
     precondition = write_precondition(ctx.request, chat_session_id)
-    deleted = await ctx.chat.delete_chat_session_entity(ctx.user(), chat_session_id, precondition=precondition)
-    if not deleted and ctx.settings.strict:
-        raise NotFound(f"ChatSession {chat_session_id} is not stored (strict mode)", source="ChatAgent")
+    await ctx.agents.sessions.delete_chat_session_entity(ctx.user(), chat_session_id, precondition=precondition)
     return no_content()
 
 

@@ -1,5 +1,6 @@
-"""Getting credentials: the login call (ticket + browser session cookies), logout, and an OAuth 2 token
-endpoint for opaque Bearer access tokens."""
+"""Getting credentials over HTTP: the login call (ticket + browser session cookies), logout, and an OAuth 2
+token endpoint for opaque Bearer access tokens. The authentication agent issues and revokes them; here are the
+bodies, cookies and OAuth's answer shape."""
 
 from __future__ import annotations
 
@@ -8,18 +9,13 @@ from base64 import b64decode
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
-from sochat.domain import datetimes
-from sochat.domain.errors import Forbidden, InvalidInput, OAuthError, Unauthorized
-from sochat.http.auth import SESSION_COOKIE, XSRF_COOKIE, now_ticks
+from sochat.domain.errors import Forbidden, InvalidInput, OAuthError
+from sochat.http.auth import SESSION_COOKIE, XSRF_COOKIE
 from sochat.http.codecs import form
 from sochat.http.codecs import json as json_codec
 from sochat.http.handlers.context import Context, no_content
 from sochat.http.messages import Response
 from sochat.http.negotiation import parse_media_type
-from sochat.security.tokens import new_access_token, new_secret, new_ticket, token_hash
-from sochat.store.protocol import NewToken
-
-MINUTE = 60 * datetimes.TICKS_PER_SECOND
 
 
 async def login(ctx: Context) -> Response:
@@ -29,52 +25,25 @@ async def login(ctx: Context) -> Response:
     user_name, password = _member(data, "username"), _member(data, "password")
     if not user_name or password is None:
         raise InvalidInput("Send Username and Password", property_name="Username")
-    user = await ctx.auth.check_password(user_name, password, ctx.request.client)
-    settings = ctx.settings
-    now = now_ticks()
-    ticket, session, xsrf = new_ticket(), new_secret(), new_secret()
-    await ctx.store.add_token(
-        NewToken(
-            token_hash(ticket),
-            "ticket",
-            user.associate_id,
-            now + settings.ticket_lifetime_hours * 60 * MINUTE,
-            idle_ticks=settings.ticket_idle_minutes * MINUTE,
-        ),
-        now,
-    )
-    session_idle = settings.session_idle_minutes * MINUTE
-    await ctx.store.add_token(
-        NewToken(
-            token_hash(session),
-            "session",
-            user.associate_id,
-            now + settings.ticket_lifetime_hours * 60 * MINUTE,
-            idle_ticks=session_idle,
-            xsrf_hash=token_hash(xsrf),
-        ),
-        now,
-    )
-    secure = "; Secure" if settings.cookie_secure or ctx.request.scheme == "https" else ""
+    result = await ctx.agents.authentication.login(user_name, password, ctx.request.client)
+    secure = "; Secure" if ctx.edge.cookie_secure or ctx.request.scheme == "https" else ""
     headers = [
-        ("set-cookie", f"{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Strict{secure}"),
-        ("set-cookie", f"{XSRF_COOKIE}={xsrf}; Path=/; SameSite=Strict{secure}"),
+        ("set-cookie", f"{SESSION_COOKIE}={result.session}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+        ("set-cookie", f"{XSRF_COOKIE}={result.xsrf}; Path=/; SameSite=Strict{secure}"),
         ("cache-control", "no-store"),
     ]
     body = {
-        "Ticket": ticket,
-        "AssociateId": user.associate_id,
-        "UserName": user.user_name,
-        "IdleMinutes": settings.ticket_idle_minutes,
+        "Ticket": result.ticket,
+        "AssociateId": result.user.associate_id,
+        "UserName": result.user.user_name,
+        "IdleMinutes": result.idle_minutes,
     }
     return ctx.answer(body, root="LoginResult", headers=headers)
 
 
 async def logout(ctx: Context) -> Response:
     """Revoke the ticket, token or browser session this request was made with, and clear the cookies."""
-    principal = ctx.user()
-    if principal.credential_hash is not None:
-        await ctx.store.revoke_token(principal.credential_hash)
+    await ctx.agents.authentication.logout(ctx.user())
     expired = "Path=/; Max-Age=0; SameSite=Strict"
     return no_content(
         [("set-cookie", f"{SESSION_COOKIE}=; {expired}; HttpOnly"), ("set-cookie", f"{XSRF_COOKIE}=; {expired}")]
@@ -90,32 +59,26 @@ async def oauth_token(ctx: Context) -> Response:
         # in the OAuth error shape that token clients parse, not SuperOffice's error body.
         raise OAuthError(400, "invalid_request", exc.message) from None
     grant = _member(data, "grant_type")
+    agent = ctx.agents.authentication
     if grant == "password":
         user_name, password = _member(data, "username"), _member(data, "password")
         if not user_name or password is None:
             raise OAuthError(400, "invalid_request", "The password grant needs username and password")
-        try:
-            user = await ctx.auth.check_password(user_name, password, ctx.request.client)
-        except Unauthorized:
-            raise OAuthError(400, "invalid_grant", "The user name or password is wrong") from None
-        associate_id, app_id = user.associate_id, None
+        access = await agent.password_grant(user_name, password, ctx.request.client)
     elif grant == "client_credentials":
-        associate_id, app_id = await _client(ctx, data)
+        client_id, secret, used_header = _client(ctx, data)
+        access = await agent.client_credentials_grant(
+            client_id, secret, challenge='Basic realm="sochat"' if used_header else None
+        )
     else:
         raise OAuthError(400, "unsupported_grant_type", "grant_type must be password or client_credentials")
-    token = new_access_token()
-    now = now_ticks()
-    lifetime = ctx.settings.access_token_seconds
-    await ctx.store.add_token(
-        NewToken(token_hash(token), "access", associate_id, now + lifetime * datetimes.TICKS_PER_SECOND, app_id=app_id),
-        now,
-    )
-    body = {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}
+    body = {"access_token": access.token, "token_type": "Bearer", "expires_in": access.expires_in}
     return Response(200, json_codec.encode(body), "application/json; charset=utf-8", [("cache-control", "no-store")])
 
 
-async def _client(ctx: Context, data: dict[str, Any]) -> tuple[int, int]:
-    """The client's id and secret from the body or, as RFC 6749 section 2.3.1 prefers, HTTP Basic."""
+def _client(ctx: Context, data: dict[str, Any]) -> tuple[str, str, bool]:
+    """The client's id and secret from the body or, as RFC 6749 section 2.3.1 prefers, HTTP Basic; and whether
+    they came from the header."""
     client_id, secret = _member(data, "client_id"), _member(data, "client_secret")
     used_header = False
     authorization = ctx.request.headers.get("authorization", "")
@@ -129,16 +92,7 @@ async def _client(ctx: Context, data: dict[str, Any]) -> tuple[int, int]:
             client_id, secret, used_header = unquote_plus(header_id), unquote_plus(header_secret), True
     if not client_id or not secret:
         raise OAuthError(401, "invalid_client", "The client_credentials grant needs client_id and client_secret")
-    app = await ctx.store.find_application(token_hash(secret))
-    if app is None or app.revoked or app.name.lower() != client_id.lower() or app.owner_id is None:
-        error = OAuthError(401, "invalid_client", "Unknown client, wrong secret, or an application without an owner")
-        if used_header:
-            error.challenge = 'Basic realm="sochat"'
-        raise error
-    owner = await ctx.store.find_user_by_id(app.owner_id)
-    if owner is None:
-        raise OAuthError(401, "invalid_client", "The application's owner can no longer sign in")
-    return owner.associate_id, app.app_id
+    return client_id, secret, used_header
 
 
 def _members(ctx: Context) -> dict[str, Any]:

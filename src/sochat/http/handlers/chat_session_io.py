@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
 from typing import Any
 
-from sochat.agents.chat import ChatSessionView
-from sochat.domain import datetimes
-from sochat.domain.chat_session import ChatSession, chat_session_from_wire
+from sochat.agents.sessions import ChatSessionView
+from sochat.domain.chat_session import ChatSession
 from sochat.domain.errors import InvalidInput, NotFound, PreconditionFailed
+from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.http import render
 from sochat.http.codecs import patch
 from sochat.http.formats import Body
@@ -20,7 +19,6 @@ from sochat.http.handlers.context import Context
 from sochat.http.handlers.select import apply_select, parse_select
 from sochat.http.messages import Response
 from sochat.http.negotiation import request_media_type
-from sochat.store.protocol import IdempotencyKey, Precondition
 
 ENTITY = "ChatSessionEntity"
 _MAX_IDEMPOTENCY_KEY = 255
@@ -47,22 +45,22 @@ async def session_from_body(ctx: Context, *, stored: ChatSessionView | None = No
         raise InvalidInput(f"The body holds no {ENTITY}", property_name="body")
     if not isinstance(data, dict):
         raise InvalidInput(f"The body must be a {ENTITY} object, not a {_kind(data)}", property_name="body")
-    return chat_session_from_wire(data, ctx.locale.zone, strict=ctx.settings.strict)
+    return ctx.agents.sessions.session_from_wire(data, ctx.locale.zone)
 
 
 async def _patched(ctx: Context, body: Body, stored: ChatSessionView | None) -> Any:
     target = stored
     wanted = stored.session.chat_session_id if stored is not None else patch.target_id("ChatSessionId", body.value)
     # A caller without the right to save is refused before the patch costs any work.
-    ctx.chat.require_save(ctx.user(), wanted or 0)
+    ctx.agents.sessions.require_save(ctx.user(), wanted or 0)
     if target is None and wanted is not None:
-        target = await ctx.chat.get_chat_session_entity(ctx.user(), wanted)
+        target = await ctx.agents.sessions.get_chat_session_entity(ctx.user(), wanted)
     if target is None:
-        target = await ctx.chat.create_default_chat_session_entity(ctx.user())
+        target = await ctx.agents.sessions.create_default_chat_session_entity(ctx.user())
     base = render.chat_session_properties(target.session, target.links, ctx.locale)
     if body.kind == "json-patch":
-        return patch.apply_json_patch(base, body.value, max_bytes=ctx.settings.max_body_bytes)
-    return patch.apply_merge_patch(base, body.value, max_bytes=ctx.settings.max_body_bytes)
+        return patch.apply_json_patch(base, body.value, max_bytes=ctx.edge.max_body_bytes)
+    return patch.apply_merge_patch(base, body.value, max_bytes=ctx.edge.max_body_bytes)
 
 
 async def save_or_412(
@@ -75,7 +73,7 @@ async def save_or_412(
 ) -> ChatSessionView:
     """Save; with If-Match: * a session that does not exist is a 412 (RFC 9110), not a 404."""
     try:
-        return await ctx.chat.save_chat_session_entity(
+        return await ctx.agents.sessions.save_chat_session_entity(
             ctx.user(), session, must_exist=must_exist, precondition=precondition, idempotency=idempotency
         )
     except NotFound:
@@ -102,9 +100,7 @@ def idempotency_key(ctx: Context) -> IdempotencyKey | None:
     digest.update((ctx.request.headers.get("content-type") or "").encode("latin-1"))
     digest.update(b"\0")
     digest.update(ctx.request.body)
-    now = datetimes.from_datetime(datetime.now(UTC))
-    expires = now + ctx.settings.idempotency_ttl_seconds * datetimes.TICKS_PER_SECOND
-    return IdempotencyKey(ctx.user().associate_id, key, digest.hexdigest(), expires)
+    return ctx.agents.sessions.idempotency_key(ctx.user(), key, digest.hexdigest())
 
 
 def answer_session(ctx: Context, view: ChatSessionView | None, *, links: bool = False, status: int = 200) -> Response:
@@ -130,8 +126,8 @@ def base_url(ctx: Context) -> str:
     request = ctx.request
     host = (request.headers.get("host") or "").strip()
     if not _HOST.fullmatch(host):
-        listening = ctx.settings.host
-        host = f"[{listening}]:{ctx.settings.port}" if ":" in listening else f"{listening}:{ctx.settings.port}"
+        listening = ctx.edge.host
+        host = f"[{listening}]:{ctx.edge.port}" if ":" in listening else f"{listening}:{ctx.edge.port}"
     return f"{request.scheme}://{host}" + (f"/{request.tenant}" if request.tenant else "")
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
-from sochat.agents.chat import ChatSessionView
+from sochat.agents.sessions import ChatSessionView
 from sochat.domain import datetimes
 from sochat.domain.errors import InvalidInput, PreconditionFailed
 from sochat.domain.fields import INT32_MAX
+from sochat.domain.writes import Precondition
 from sochat.http.messages import Request
-from sochat.store.protocol import Precondition
 
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 _INT64_MAX = 2**63 - 1

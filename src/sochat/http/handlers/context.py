@@ -5,33 +5,36 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sochat.agents.chat import ChatAgent
+from sochat.agents.facade import Agents
 from sochat.domain.errors import InvalidInput
 from sochat.domain.fields import INT32_MAX, INT32_MIN
 from sochat.domain.principal import Principal
-from sochat.http.auth import Authenticator
 from sochat.http.formats import Body, decode_body, encode_answer, is_xml
 from sochat.http.locale import RequestLocale
 from sochat.http.messages import Request, Response
 from sochat.i18n.languages import resolve_all
-from sochat.observability import Observability
-from sochat.settings import Settings
-from sochat.store.protocol import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """What the HTTP edge itself is configured with; every other setting is the agents' business."""
+
+    max_body_bytes: int  # bounds what a patch may build, as it bounds a body
+    host: str  # the address the server listens on: links name it when the Host header cannot be echoed
+    port: int
+    cookie_secure: bool  # the Secure flag on cookies, also on plain HTTP (behind an HTTPS proxy)
 
 
 @dataclass(slots=True)
 class Context:
-    """The request, who sent it, how to answer it, and the services a handler may use."""
+    """The request, who sent it, how to answer it, and the use cases a handler may call (never the store)."""
 
     request: Request
     principal: Principal | None
     locale: RequestLocale
     media_type: str  # the negotiated answer type
-    chat: ChatAgent
-    store: Store
-    settings: Settings
-    observability: Observability
-    auth: Authenticator
+    agents: Agents
+    edge: Edge
     path_params: dict[str, str] = field(default_factory=dict)
 
     def user(self) -> Principal:

@@ -11,11 +11,10 @@ async def live(ctx: Context) -> Response:
 
 
 async def ready(ctx: Context) -> Response:
-    await ctx.store.ping()
+    await ctx.agents.health.ready()
     return ctx.answer({"Status": "ready"})
 
 
 async def metrics(ctx: Context) -> Response:
     """Prometheus text format: requests, latency, slow calls, database time, sessions by status."""
-    counts = await ctx.store.count_chat_sessions_by_status()
-    return Response(200, ctx.observability.exposition(counts), "text/plain; version=0.0.4; charset=utf-8")
+    return Response(200, await ctx.agents.health.metrics(), "text/plain; version=0.0.4; charset=utf-8")

@@ -8,8 +8,9 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, urlencode
 
-from sochat.agents.chat import ChatSessionView
+from sochat.agents.sessions import ChatSessionView
 from sochat.domain.errors import InvalidInput, NotFound, PreconditionFailed
+from sochat.domain.writes import Precondition
 from sochat.http import odata, render
 from sochat.http.handlers.chat_session_io import (
     answer_session,
@@ -21,7 +22,6 @@ from sochat.http.handlers.chat_session_io import (
 from sochat.http.handlers.conditions import if_match_any, not_modified, validator_headers, write_precondition
 from sochat.http.handlers.context import Context, int32_text, no_content
 from sochat.http.messages import Response
-from sochat.store.protocol import Precondition
 
 # A PATCH reads, applies and writes; if another write lands in between, it starts again from the new state,
 # for up to this long.
@@ -37,7 +37,7 @@ async def list_sessions(ctx: Context) -> Response:
         ctx.media_type = media_type
     _check_mode(params.get("$mode"))
     query = odata.build_query(params, zone=ctx.locale.zone, now=datetime.now(UTC), associate_id=ctx.user().associate_id)
-    page = await ctx.chat.list_chat_sessions(ctx.user(), query)
+    page = await ctx.agents.sessions.list_chat_sessions(ctx.user(), query)
     base = base_url(ctx)
     body: dict[str, object] = {"odata.metadata": f"{base}/api/v1/archive$metadata"}
     if page.next_after is not None:
@@ -88,7 +88,7 @@ def _original_params(ctx: Context) -> dict[str, str]:
 
 
 async def get_default(ctx: Context) -> Response:
-    return answer_session(ctx, await ctx.chat.create_default_chat_session_entity(ctx.user()))
+    return answer_session(ctx, await ctx.agents.sessions.create_default_chat_session_entity(ctx.user()))
 
 
 async def get_one(ctx: Context) -> Response:
@@ -113,11 +113,11 @@ async def post(ctx: Context) -> Response:
 
 async def put(ctx: Context) -> Response:
     chat_session_id = _path_id(ctx)
-    ctx.chat.require_save(ctx.user(), chat_session_id)  # before any work on the body
+    ctx.agents.sessions.require_save(ctx.user(), chat_session_id)  # before any work on the body
     session = await session_from_body(ctx)
     session.chat_session_id = chat_session_id  # the path names the session; a body id is ignored
     if not if_match_any(ctx.request, chat_session_id):
-        view = await ctx.chat.save_chat_session_entity(
+        view = await ctx.agents.sessions.save_chat_session_entity(
             ctx.user(), session, must_exist=True, precondition=write_precondition(ctx.request, chat_session_id)
         )
     else:
@@ -127,7 +127,7 @@ async def put(ctx: Context) -> Response:
 
 async def patch(ctx: Context) -> Response:
     chat_session_id = _path_id(ctx)
-    ctx.chat.require_save(ctx.user(), chat_session_id)  # before reading the target and applying the patch
+    ctx.agents.sessions.require_save(ctx.user(), chat_session_id)  # before reading the target and applying the patch
     client_precondition = write_precondition(ctx.request, chat_session_id)
     deadline = time.monotonic() + _PATCH_DEADLINE_SECONDS
     while True:
@@ -137,7 +137,7 @@ async def patch(ctx: Context) -> Response:
         session = await session_from_body(ctx, stored=stored)
         session.chat_session_id = chat_session_id
         try:
-            view = await ctx.chat.save_chat_session_entity(
+            view = await ctx.agents.sessions.save_chat_session_entity(
                 ctx.user(), session, must_exist=True, precondition=Precondition(version=stored.version)
             )
         except PreconditionFailed:
@@ -155,7 +155,10 @@ async def patch(ctx: Context) -> Response:
 async def delete(ctx: Context) -> Response:
     chat_session_id = _path_id(ctx)
     precondition = write_precondition(ctx.request, chat_session_id)
-    if not await ctx.chat.delete_chat_session_entity(ctx.user(), chat_session_id, precondition=precondition):
+    sessions = ctx.agents.sessions
+    if not await sessions.delete_chat_session_entity(
+        ctx.user(), chat_session_id, precondition=precondition, must_exist=True
+    ):
         raise NotFound(f"ChatSession {chat_session_id} is not stored", source="ChatSession")
     return no_content()
 
@@ -166,7 +169,7 @@ def _path_id(ctx: Context) -> int:
 
 async def _stored(ctx: Context) -> ChatSessionView:
     chat_session_id = _path_id(ctx)
-    view = await ctx.chat.get_chat_session_entity(ctx.user(), chat_session_id)
+    view = await ctx.agents.sessions.get_chat_session_entity(ctx.user(), chat_session_id)
     if view is None:
         raise NotFound(f"ChatSession {chat_session_id} is not stored", source="ChatSession")
     return view

@@ -1,14 +1,15 @@
-"""The Chat agent: SuperOffice's Agents/Chat methods on chat sessions. Every route for chat sessions,
-agent or REST, goes through here, so rights and conditions are checked in one place."""
+"""SuperOffice's Chat agent, its methods on chat sessions. Every route for chat sessions, agent or REST, goes
+through here, so rights, conditions and strict mode are decided in one place."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sochat.domain import datetimes
-from sochat.domain.chat_session import LINK_FIELDS, ChatSession, default_chat_session
+from sochat.domain.chat_session import LINK_FIELDS, ChatSession, chat_session_from_wire, default_chat_session
 from sochat.domain.errors import Forbidden, InvalidInput, NotFound
 from sochat.domain.principal import Principal, Role
 from sochat.domain.query import And, ListQuery
@@ -23,7 +24,8 @@ from sochat.domain.rights import (
     protected_attributes,
     session_scope,
 )
-from sochat.store.protocol import IdempotencyKey, ListPage, Precondition, Store, StoredChatSession
+from sochat.domain.writes import IdempotencyKey, Precondition
+from sochat.store.protocol import ListPage, Store, StoredChatSession
 
 _CARRIER_OF_FIELD = {field.name: field.carrier or "" for field in LINK_FIELDS}
 
@@ -41,10 +43,20 @@ class ChatSessionView:
     replayed: bool = False  # answered from an earlier request with the same Idempotency-Key
 
 
-class ChatAgent:
-    def __init__(self, store: Store, *, strict: bool = False) -> None:
+class ChatSessionAgent:
+    def __init__(self, store: Store, *, strict: bool = False, idempotency_ttl_seconds: int = 24 * 3600) -> None:
         self._store = store
         self._strict = strict
+        self._idempotency_ttl = idempotency_ttl_seconds * datetimes.TICKS_PER_SECOND
+
+    def session_from_wire(self, data: Mapping[str, object], zone: tzinfo) -> ChatSession:
+        """The session a decoded body describes; strict mode refuses null for values that cannot be null."""
+        return chat_session_from_wire(data, zone, strict=self._strict)
+
+    def idempotency_key(self, principal: Principal, key: str, fingerprint: str) -> IdempotencyKey:
+        """An Idempotency-Key as the store keeps it: per caller, for the configured time from now."""
+        now = datetimes.from_datetime(datetime.now(UTC))
+        return IdempotencyKey(principal.associate_id, key, fingerprint, now + self._idempotency_ttl)
 
     async def create_default_chat_session_entity(self, principal: Principal) -> ChatSessionView:
         """The default new entity, not stored."""
@@ -130,12 +142,23 @@ class ChatAgent:
         return await self._store.list_chat_sessions(query)
 
     async def delete_chat_session_entity(
-        self, principal: Principal, chat_session_id: int, *, precondition: Precondition | None = None
+        self,
+        principal: Principal,
+        chat_session_id: int,
+        *,
+        precondition: Precondition | None = None,
+        must_exist: bool = False,
     ) -> bool:
-        """Delete a session; False when it was not stored or the caller may not see it (answered the same)."""
+        """Delete a session; False when it was not stored or the caller may not see it (answered the same).
+
+        SuperOffice's agent answers alike whether or not the session existed; strict mode refuses an id that
+        is not stored with a NotFound. With ``must_exist`` (REST DELETE) the caller answers that itself."""
         self._require(principal, DELETE, "delete")
         precondition = _within(session_scope(principal), precondition)
-        return await self._store.delete_chat_session(chat_session_id, precondition=precondition)
+        deleted = await self._store.delete_chat_session(chat_session_id, precondition=precondition)
+        if not deleted and self._strict and not must_exist:
+            raise NotFound(f"ChatSession {chat_session_id} is not stored (strict mode)", source="ChatAgent")
+        return deleted
 
     def _require(self, principal: Principal, bit: int, action: str) -> TableRight:
         right = chat_session_table_right(principal)

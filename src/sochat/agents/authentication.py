@@ -1,0 +1,426 @@
+"""The authentication agent: who a caller is, and the credentials sochat hands out.
+
+Signing in (a password, a ticket, an access token, a JWT, a browser session), the lockout that slows and then
+stops repeated failures, registered applications (SO-AppToken), and the use cases that issue or revoke
+credentials: the login call, logout, and the OAuth 2 token endpoint's two grants. The HTTP edge
+(sochat.http.auth, sochat.http.handlers.authentication) only reads headers and bodies into the values below and
+writes the answers; every decision is made here.
+
+Failures answer one message whatever the cause. Repeated failures for a user or an address are slowed,
+then locked for a while; a locked account answers exactly like a wrong password. The failure counters are
+bounded: one per stored user, one per client address (IPv6 per /64), and for every name a shared bucket of
+1024; they are removed once their window and lock are over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sochat.domain import datetimes
+from sochat.domain.errors import OAuthError, Unauthorized
+from sochat.domain.principal import Principal
+from sochat.security.oidc import JwtRejected, OidcSettings, OidcVerifier
+from sochat.security.passwords import VERIFIERS, VerifiedCredentials, verify_password
+from sochat.security.tokens import (
+    ACCESS_PREFIX,
+    TICKET_PREFIX,
+    new_access_token,
+    new_secret,
+    new_ticket,
+    same_secret,
+    token_hash,
+)
+from sochat.security.usernames import is_user_name
+from sochat.settings import Settings
+from sochat.store.protocol import NewToken, Store, UserRecord
+
+# The logger keeps the name it had while this code lived in sochat.http.auth: operators filter on it.
+log = logging.getLogger("sochat.http.auth")
+
+REFUSED = "Authentication failed: send valid credentials (see the WWW-Authenticate header for the schemes)"
+XSRF_MISMATCH = "Authentication failed: the X-XSRF-TOKEN header does not match the XSRF-TOKEN cookie of this session"
+UNKNOWN_APP = "SO-AppToken names no registered application"
+UNREGISTERED_APP = "(unregistered)"  # the access log's app field for a token that names no application
+NAME_BUCKETS = 1024
+MINUTE = 60 * datetimes.TICKS_PER_SECOND
+_TOUCH_EVERY = 60 * datetimes.TICKS_PER_SECOND
+
+
+def now_ticks() -> int:
+    return datetimes.from_datetime(datetime.now(UTC))
+
+
+# -- the credentials a request carries, as the HTTP edge read them ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Password:
+    """Authorization: Basic."""
+
+    user_name: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """Authorization: SOTicket."""
+
+    secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class BearerToken:
+    """Authorization: Bearer, an opaque access token or a JWT."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSession:
+    """The session cookie and the X-XSRF-TOKEN header, which the edge has already found equal to the
+    XSRF-TOKEN cookie."""
+
+    session: str
+    xsrf: str
+
+
+Credentials = Password | Ticket | BearerToken | BrowserSession
+
+
+# -- what the use cases answer ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """The login call's credentials: a SOTicket, and a browser session with its XSRF token."""
+
+    user: UserRecord
+    ticket: str
+    session: str
+    xsrf: str
+    idle_minutes: int  # how long the ticket lives unused
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    """An OAuth 2 access token (Bearer) and its lifetime."""
+
+    token: str
+    expires_in: int  # seconds
+
+
+@dataclass(frozen=True)
+class AttemptKeys:
+    """The failure counters one login attempt touches."""
+
+    locking: list[str]  # counters that lock: the stored user's, and the client address's
+    slowing: list[str]  # counted and slowing the answer only: the bucket of the name
+
+
+class Lockout:
+    """Failed-login bookkeeping per user and per client address, kept in the database so every replica
+    sees it."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._slow_after = settings.lockout_slow_after
+        self._lock_after = settings.lockout_after
+        self._window = settings.lockout_window_minutes * 60 * datetimes.TICKS_PER_SECOND
+        self._lock = settings.lockout_minutes * 60 * datetimes.TICKS_PER_SECOND
+
+    @staticmethod
+    def keys(user: UserRecord | None, user_name: str, address: str) -> AttemptKeys:
+        """The counters a login attempt touches.
+
+        Only a stored user has a counter of its own, so names that are not stored cannot add rows. Every
+        name, stored or not, also counts in one of NAME_BUCKETS shared buckets, and the bucket slows the
+        answer like the user's counter does: a name that is not stored slows down exactly as a stored one,
+        so the delay tells nobody which names exist. Buckets never lock (that would lock out users who
+        merely share one). The bucket is a plain hash of the name: knowing it helps nobody, because a
+        stored name counts in its bucket too.
+
+        Loopback clients are not locked by address: on a laptop that would lock every user out for one
+        mistyped test, and behind a local proxy uvicorn already reports the real client address from
+        X-Forwarded-For."""
+        locking = [] if user is None else [user_lock_key(user.user_name)]
+        address_key = _address_key(address)
+        if address_key is not None:
+            locking.append(address_key)
+        return AttemptKeys(locking, [name_bucket(user_name)] if is_user_name(user_name) else [])
+
+    async def locked(self, keys: AttemptKeys) -> bool:
+        if self._lock_after <= 0 or not keys.locking:
+            return False
+        return await self._store.auth_locked_until(keys.locking) > now_ticks()
+
+    async def failed(self, keys: AttemptKeys) -> None:
+        """Count the failure and slow the answer once there were several (a second per failure, up to 5)."""
+        if self._lock_after <= 0 or not (keys.locking or keys.slowing):
+            return  # lockout switched off, or nothing to count
+        failures = await self._store.note_auth_failure(
+            keys.locking, now_ticks(), self._window, self._lock_after, self._lock, count_only=keys.slowing
+        )
+        if failures > self._slow_after:
+            await asyncio.sleep(min(failures - self._slow_after, 5))
+
+    async def succeeded(self, keys: AttemptKeys) -> None:
+        """Forget earlier failures of the user and the address (not the shared bucket); a read first, so a
+        sign-in writes nothing when there is nothing to forget (and still works on a database that cannot
+        take writes)."""
+        now = now_ticks()
+        if keys.locking and await self._store.auth_failures(keys.locking, now, self._window) > 0:
+            await self._store.clear_auth_failures(keys.locking, now)
+
+
+class AuthenticationAgent:
+    def __init__(
+        self,
+        store: Store,
+        cache: VerifiedCredentials,
+        settings: Settings,
+        on_unregistered_app: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self._cache = cache
+        self._settings = settings
+        self._on_unregistered_app = on_unregistered_app
+        # The schemes this server accepts (basic, soticket, bearer, cookie), lower case.
+        self.schemes = frozenset(s.strip().lower() for s in settings.auth_schemes.split(",") if s.strip())
+        self.lockout = Lockout(store, settings)
+        self._oidc = (
+            OidcVerifier(
+                OidcSettings(
+                    settings.oidc_jwks,
+                    settings.oidc_issuer,
+                    settings.oidc_audience,
+                    settings.oidc_user_claim,
+                    settings.oidc_leeway_seconds,
+                )
+            )
+            if settings.oidc_jwks
+            else None
+        )
+
+    # -- signing a request in ---------------------------------------------------------------------------
+
+    async def application(self, token: str | None) -> str | None:
+        """The registered application SO-AppToken names (decision 19).
+
+        No header, or an empty one: no application. A token that names no registered application is
+        accepted, logged and counted, unless --require-app-token (SuperOffice Online's rule) refuses it. A
+        revoked application is refused always: an administrator said so."""
+        value = (token or "").strip()
+        if not value:
+            return None
+        record = await self._store.find_application(token_hash(value))
+        if record is not None and record.revoked:
+            raise Unauthorized(UNKNOWN_APP)
+        if record is not None:
+            return record.name
+        if self._settings.require_app_token_with_ticket:
+            raise Unauthorized(UNKNOWN_APP)
+        log.info("SO-AppToken names no registered application; accepted (see --require-app-token)")
+        self._on_unregistered_app()
+        return UNREGISTERED_APP
+
+    async def sign_in(self, credentials: Credentials, address: str, *, app: str | None) -> Principal:
+        """The caller these credentials name, with the application ``app`` (from ``application``) if any."""
+        if isinstance(credentials, Password):
+            user = await self.check_password(credentials.user_name, credentials.password, address)
+            principal = Principal(user.associate_id, user.user_name, user.role, scheme="basic")
+        elif isinstance(credentials, Ticket):
+            if self._settings.require_app_token_with_ticket and app is None:
+                raise Unauthorized(f"{REFUSED}; SOTicket requests must send a registered SO-AppToken")
+            principal = await self._token(credentials.secret, "ticket", "soticket", TICKET_PREFIX)
+        elif isinstance(credentials, BearerToken):
+            principal = await self._bearer(credentials.token)
+        else:
+            principal = await self._browser_session(credentials)
+        return principal if app is None else _with_app(principal, app)
+
+    async def check_password(self, user_name: str, password: str, address: str) -> UserRecord:
+        """Verify a user name and password (Basic, the login call, the password grant), with lockout.
+
+        A name that cannot be a user name (too long, control characters) is refused like a wrong password,
+        without a look-up; it counts against the client address only."""
+        if not is_user_name(user_name):
+            return await self._refuse(Lockout.keys(None, user_name, address))
+        user = await self._store.find_user(user_name)
+        keys = Lockout.keys(user, user_name, address)
+        stored_hash = user.password_hash if user is not None else None
+        if user is not None and self._cache.matches(user_name, password, stored_hash):
+            if await self.lockout.locked(keys):
+                raise Unauthorized(REFUSED)
+            return user
+        # argon2 is slow on purpose: off the event loop, and run even for unknown users so timing is alike.
+        ok = await asyncio.get_running_loop().run_in_executor(VERIFIERS, verify_password, stored_hash, password)
+        if not ok or user is None or stored_hash is None:
+            return await self._refuse(keys)
+        if await self.lockout.locked(keys):
+            raise Unauthorized(REFUSED)
+        self._cache.remember(user_name, password, stored_hash)
+        await self.lockout.succeeded(keys)
+        return user
+
+    # -- handing credentials out ------------------------------------------------------------------------
+
+    async def login(self, user_name: str, password: str, address: str) -> LoginResult:
+        """The login call: a SOTicket and a browser session (cookie + XSRF token) for a user and password."""
+        user = await self.check_password(user_name, password, address)
+        settings = self._settings
+        now = now_ticks()
+        ticket, session, xsrf = new_ticket(), new_secret(), new_secret()
+        end_of_life = now + settings.ticket_lifetime_hours * 60 * MINUTE
+        await self._store.add_token(
+            NewToken(
+                token_hash(ticket),
+                "ticket",
+                user.associate_id,
+                end_of_life,
+                idle_ticks=settings.ticket_idle_minutes * MINUTE,
+            ),
+            now,
+        )
+        await self._store.add_token(
+            NewToken(
+                token_hash(session),
+                "session",
+                user.associate_id,
+                end_of_life,
+                idle_ticks=settings.session_idle_minutes * MINUTE,
+                xsrf_hash=token_hash(xsrf),
+            ),
+            now,
+        )
+        return LoginResult(user, ticket, session, xsrf, settings.ticket_idle_minutes)
+
+    async def logout(self, principal: Principal) -> None:
+        """Revoke the ticket, token or browser session the caller signed in with (nothing for Basic or a JWT)."""
+        if principal.credential_hash is not None:
+            await self._store.revoke_token(principal.credential_hash)
+
+    async def password_grant(self, user_name: str, password: str, address: str) -> AccessToken:
+        """OAuth 2's password grant: an access token for the user."""
+        try:
+            user = await self.check_password(user_name, password, address)
+        except Unauthorized:
+            raise OAuthError(400, "invalid_grant", "The user name or password is wrong") from None
+        return await self._access_token(user.associate_id, None)
+
+    async def client_credentials_grant(self, client_id: str, secret: str, *, challenge: str | None) -> AccessToken:
+        """OAuth 2's client credentials grant: an access token for the owner of a registered application.
+        ``challenge`` is the WWW-Authenticate an invalid client is answered with (the client sent HTTP Basic)."""
+        app = await self._store.find_application(token_hash(secret))
+        if app is None or app.revoked or app.name.lower() != client_id.lower() or app.owner_id is None:
+            error = OAuthError(
+                401, "invalid_client", "Unknown client, wrong secret, or an application without an owner"
+            )
+            error.challenge = challenge
+            raise error
+        owner = await self._store.find_user_by_id(app.owner_id)
+        if owner is None:
+            raise OAuthError(401, "invalid_client", "The application's owner can no longer sign in")
+        return await self._access_token(owner.associate_id, app.app_id)
+
+    # -- the parts --------------------------------------------------------------------------------------
+
+    async def _access_token(self, associate_id: int, app_id: int | None) -> AccessToken:
+        token = new_access_token()
+        now = now_ticks()
+        lifetime = self._settings.access_token_seconds
+        await self._store.add_token(
+            NewToken(
+                token_hash(token), "access", associate_id, now + lifetime * datetimes.TICKS_PER_SECOND, app_id=app_id
+            ),
+            now,
+        )
+        return AccessToken(token, lifetime)
+
+    async def _refuse(self, keys: AttemptKeys) -> UserRecord:
+        """Count a failed sign-in (unless already locked: a lock is never extended by more tries) and refuse."""
+        if not await self.lockout.locked(keys):
+            log.info("password authentication refused", extra={"user": "-"})
+            await self.lockout.failed(keys)
+        raise Unauthorized(REFUSED)
+
+    async def _token(self, credentials: str, kind: str, scheme: str, prefix: str) -> Principal:
+        if not credentials.startswith(prefix) or len(credentials) > 512:
+            raise Unauthorized(REFUSED)
+        hashed = token_hash(credentials)
+        now = now_ticks()
+        record = await self._store.find_token(hashed, kind, now)
+        if record is None:
+            raise Unauthorized(REFUSED)
+        if now - record.used_ticks > _TOUCH_EVERY:
+            await self._store.touch_token(hashed, now)
+        user = record.user
+        return Principal(user.associate_id, user.user_name, user.role, scheme=scheme, credential_hash=hashed)
+
+    async def _bearer(self, credentials: str) -> Principal:
+        if credentials.startswith(ACCESS_PREFIX):
+            return await self._token(credentials, "access", "bearer", ACCESS_PREFIX)
+        if self._oidc is None or credentials.count(".") != 2:
+            raise Unauthorized(REFUSED)
+        try:
+            user_name = self._oidc.verify(credentials)
+        except JwtRejected as exc:
+            log.info("JWT refused: %s", exc)
+            raise Unauthorized(REFUSED) from None
+        user = await self._store.find_user(user_name) if is_user_name(user_name) else None
+        if user is None:
+            log.info("JWT names no sochat user")
+            raise Unauthorized(REFUSED)
+        return Principal(user.associate_id, user.user_name, user.role, scheme="jwt")
+
+    async def _browser_session(self, credentials: BrowserSession) -> Principal:
+        hashed = token_hash(credentials.session)
+        now = now_ticks()
+        record = await self._store.find_token(hashed, "session", now)
+        if record is None:
+            raise Unauthorized(REFUSED)
+        if record.xsrf_hash is None or not same_secret(token_hash(credentials.xsrf), record.xsrf_hash):
+            raise Unauthorized(XSRF_MISMATCH)
+        if now - record.used_ticks > _TOUCH_EVERY:
+            await self._store.touch_token(hashed, now)
+        user = record.user
+        return Principal(user.associate_id, user.user_name, user.role, scheme="cookie", credential_hash=hashed)
+
+
+def user_lock_key(user_name: str) -> str:
+    """The failure counter of a stored user (`sochat user unlock` clears it)."""
+    return f"user:{user_name.lower()}"
+
+
+def _address_key(address: str) -> str | None:
+    """The counter of a client address: IPv4 addresses one by one, IPv6 per /64 (what one subscriber gets,
+    so one client cannot make a counter per address of its network). None for loopback clients and when
+    there is no usable address (e.g. a unix socket): nothing to lock by."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    if parsed.is_loopback:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return f"addr:{ipaddress.IPv6Network((parsed, 64), strict=False)}"
+    return f"addr:{parsed}"
+
+
+def name_bucket(user_name: str) -> str:
+    """The shared failure bucket of a user name (case-insensitive, like user names)."""
+    digest = hashlib.sha256(user_name.lower().encode("utf-8")).digest()
+    return f"name:{int.from_bytes(digest[:4], 'big') % NAME_BUCKETS}"
+
+
+def _with_app(principal: Principal, app: str) -> Principal:
+    return Principal(
+        principal.associate_id, principal.username, principal.role, principal.scheme, app, principal.credential_hash
+    )
