@@ -13,6 +13,7 @@ import pytest
 from sochat.domain import datetimes
 from sochat.domain.errors import InvalidInput
 from sochat.domain.query import And, Compare, Expr, ListQuery
+from sochat.http.errors import status_and_type
 from sochat.http.odata import (
     MAX_FILTER_CONDITIONS,
     MAX_FILTER_DEPTH,
@@ -37,7 +38,7 @@ def refused(params: dict[str, str], named: str, zone: ZoneInfo | None = None) ->
     """Assert a 400 naming ``named``; answer the message."""
     with pytest.raises(InvalidInput) as caught:
         query(params, zone)
-    assert caught.value.status == 400
+    assert status_and_type(caught.value)[0] == 400
     assert caught.value.property_name == named, caught.value.message
     assert len(caught.value.message) < 500  # bad values are clipped in the message
     return caught.value.message

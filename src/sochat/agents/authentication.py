@@ -310,7 +310,7 @@ class AuthenticationAgent:
         try:
             user = await self.check_password(user_name, password, address)
         except Unauthorized:
-            raise OAuthError(400, "invalid_grant", "The user name or password is wrong") from None
+            raise OAuthError("invalid_grant", "The user name or password is wrong") from None
         return await self._access_token(user.associate_id, None)
 
     async def client_credentials_grant(self, client_id: str, secret: str, *, challenge: str | None) -> AccessToken:
@@ -318,14 +318,12 @@ class AuthenticationAgent:
         ``challenge`` is the WWW-Authenticate an invalid client is answered with (the client sent HTTP Basic)."""
         app = await self._store.find_application(token_hash(secret))
         if app is None or app.revoked or app.name.lower() != client_id.lower() or app.owner_id is None:
-            error = OAuthError(
-                401, "invalid_client", "Unknown client, wrong secret, or an application without an owner"
-            )
+            error = OAuthError("invalid_client", "Unknown client, wrong secret, or an application without an owner")
             error.challenge = challenge
             raise error
         owner = await self._store.find_user_by_id(app.owner_id)
         if owner is None:
-            raise OAuthError(401, "invalid_client", "The application's owner can no longer sign in")
+            raise OAuthError("invalid_client", "The application's owner can no longer sign in")
         return await self._access_token(owner.associate_id, app.app_id)
 
     # -- the parts --------------------------------------------------------------------------------------

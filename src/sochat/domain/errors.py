@@ -1,19 +1,23 @@
-"""Domain errors. The HTTP edge maps each class to a status code and SuperOffice's error body.
+"""Domain errors: what went wrong, in words a client can act on. They know nothing of HTTP: the edge maps each
+class to a status code and SuperOffice's ErrorType in one table (sochat.http.errors.ANSWERS).
 
 SochatError
- ├── InvalidInput        400  a value broke a rule; names the property
- ├── Unauthorized        401  no valid credentials
- ├── Forbidden           403  valid caller without the right
- ├── NotFound            404
- ├── MethodNotAllowed    405
- ├── Conflict            409
- ├── PreconditionFailed  412
- ├── PayloadTooLarge     413
- ├── UnsupportedMediaType 415
- ├── HeadersTooLarge     431  a request header (or all of them) past the bounds
- ├── NotImplementedYet   501  a SuperOffice operation sochat does not serve yet
- ├── Unavailable         503  storage cannot take the write right now
- └── IdsExhausted        507  no id is left for a new record (ids are int32)
+ ├── InvalidInput          a value broke a rule; names the property's path
+ │    └── MalformedBody    the body is not valid JSON, XML or form data
+ ├── Unauthorized          no valid credentials
+ ├── Forbidden             valid caller without the right
+ ├── NotFound
+ ├── MethodNotAllowed
+ ├── Conflict
+ │    └── ImportConflict
+ ├── PreconditionFailed
+ ├── PayloadTooLarge
+ ├── UnsupportedMediaType
+ ├── HeadersTooLarge       a request header (or all of them) past the bounds
+ ├── NotImplementedYet     a SuperOffice operation sochat does not serve yet
+ ├── OAuthError            the OAuth 2 token endpoint's errors, with RFC 6749's code
+ ├── Unavailable           storage cannot take the write right now
+ └── IdsExhausted          no id is left for a new record (ids are int32)
 """
 
 from __future__ import annotations
@@ -22,9 +26,6 @@ from __future__ import annotations
 class SochatError(Exception):
     """Base of every error that is meant to reach a client."""
 
-    status = 500
-    error_type = "SoException"
-
     def __init__(self, message: str, *, source: str = "sochat") -> None:
         super().__init__(message)
         self.message = message
@@ -32,8 +33,8 @@ class SochatError(Exception):
 
 
 class InvalidInput(SochatError):
-    status = 400
-    error_type = "SoArgumentException"
+    """A value broke a rule. ``property_name`` is the property's path where there is one: its name, or the names
+    from the entity down, dotted, for a member of a nested object or array (``User.AssociateId``)."""
 
     def __init__(self, message: str, *, property_name: str | None = None, source: str = "sochat") -> None:
         super().__init__(message, source=source)
@@ -41,36 +42,29 @@ class InvalidInput(SochatError):
 
 
 class MalformedBody(InvalidInput):
-    error_type = "SoMalformedRequestException"
+    """The body is not valid in its declared format."""
 
 
 class Unauthorized(SochatError):
-    status = 401
-    error_type = "SoAuthenticationException"
+    """No valid credentials."""
 
 
 class Forbidden(SochatError):
-    status = 403
-    error_type = "SoAccessDeniedException"
+    """A valid caller without the right."""
 
 
 class NotFound(SochatError):
-    status = 404
-    error_type = "SoNotFoundException"
+    """No such record or route."""
 
 
 class MethodNotAllowed(SochatError):
-    status = 405
-    error_type = "SoMethodNotAllowedException"
-
     def __init__(self, message: str, *, allow: tuple[str, ...]) -> None:
         super().__init__(message)
         self.allow = allow
 
 
 class Conflict(SochatError):
-    status = 409
-    error_type = "SoConflictException"
+    """The request contradicts what is stored."""
 
 
 class ImportConflict(Conflict):
@@ -78,56 +72,41 @@ class ImportConflict(Conflict):
 
 
 class PreconditionFailed(SochatError):
-    status = 412
-    error_type = "SoPreconditionFailedException"
+    """A condition of the request (If-Match, If-Unmodified-Since) does not hold."""
 
 
 class PayloadTooLarge(SochatError):
-    status = 413
-    error_type = "SoRequestTooLargeException"
+    """The body is past its bound."""
 
 
 class HeadersTooLarge(SochatError):
-    status = 431
-    error_type = "SoRequestTooLargeException"
+    """A request header, or all of them, past the bounds."""
 
 
 class UnsupportedMediaType(SochatError):
-    status = 415
-    error_type = "SoUnsupportedMediaTypeException"
+    """A body in a format sochat does not read."""
 
 
 class NotImplementedYet(SochatError):
     """A route of SuperOffice's chat API that sochat knows but does not serve yet."""
 
-    status = 501
-    error_type = "SoNotImplementedException"
-
 
 class OAuthError(SochatError):
     """An OAuth 2 token-endpoint error: RFC 6749's ``error`` code travels beside SuperOffice's members."""
 
-    error_type = "SoOAuthException"
-
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message, source="OAuth")
-        self.status = status
         self.code = code
         self.challenge: str | None = None  # WWW-Authenticate, when the client authenticated with a header
 
 
 class Unavailable(SochatError):
-    status = 503
-    error_type = "SoServiceUnavailableException"
+    """Storage cannot take the write right now."""
 
 
 class IdsExhausted(SochatError):
     """Every int32 id of a table has been given out (an import may give the highest one): nothing can be added.
-
-    507 Insufficient Storage: the request is fine, the database cannot hold another record of the kind."""
-
-    status = 507
-    error_type = "SoInsufficientStorageException"
+    The request is fine; the database cannot hold another record of the kind."""
 
     def __init__(self, table: str) -> None:
         super().__init__(

@@ -232,16 +232,16 @@ class _JsonPatch:
 
     def _get(self, document: Any, path: list[str], where: str) -> Any:
         current = document
-        for token in path:
+        for depth, token in enumerate(path, 1):
             if isinstance(current, dict):
                 key = self._key(current, token, where)
                 if key is None:
-                    raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_clip(token))
+                    raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_dotted(path[:depth]))
                 current = current[key]
             elif isinstance(current, list):
                 current = current[_index(current, token, where, allow_end=False)]
             else:
-                raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_clip(token))
+                raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_dotted(path[:depth]))
         return current
 
     def _add(self, document: Any, path: list[str], value: Any, where: str) -> Any:
@@ -257,7 +257,7 @@ class _JsonPatch:
             parent.insert(position, value)
         else:
             raise InvalidInput(
-                f"{where}: cannot add '{_clip(token)}' to a {type(parent).__name__}", property_name=_clip(token)
+                f"{where}: cannot add '{_clip(token)}' to a {type(parent).__name__}", property_name=_dotted(path)
             )
         return document
 
@@ -269,12 +269,12 @@ class _JsonPatch:
         if isinstance(parent, dict):
             key = self._key(parent, token, where)
             if key is None:
-                raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_clip(token))
+                raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_dotted(path))
             parent[key] = value
         elif isinstance(parent, list):
             parent[_index(parent, token, where, allow_end=False)] = value
         else:
-            raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_clip(token))
+            raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_dotted(path))
         return document
 
     def _remove(self, document: Any, path: list[str], where: str) -> tuple[Any, Any]:
@@ -285,13 +285,13 @@ class _JsonPatch:
         if isinstance(parent, dict):
             key = self._key(parent, token, where)
             if key is None:
-                raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_clip(token))
+                raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_dotted(path))
             return document, parent.pop(key)
         if isinstance(parent, list):
             position = _index(parent, token, where, allow_end=False)
             self.budget.spend_steps(len(parent) - position, where)
             return document, parent.pop(position)
-        raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_clip(token))
+        raise InvalidInput(f"{where}: '{_clip(token)}' does not exist", property_name=_dotted(path))
 
 
 def _tokens(pointer: Any, where: str, member: str) -> list[str]:
@@ -324,6 +324,11 @@ def _index(container: list[Any], part: str, where: str, *, allow_end: bool) -> i
 
 def _clip(text: str) -> str:
     return text if len(text) <= 40 else text[:40] + "..."
+
+
+def _dotted(path: list[str]) -> str:
+    """A pointer's tokens as the property path errors carry (``User.AssociateId``), each token clipped."""
+    return ".".join(_clip(token) for token in path)
 
 
 def _json_equal(left: Any, right: Any) -> bool:

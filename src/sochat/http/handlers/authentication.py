@@ -57,13 +57,13 @@ async def oauth_token(ctx: Context) -> Response:
     except InvalidInput as exc:
         # A body the form or JSON codec refuses (a NUL in a field, malformed JSON) is RFC 6749's invalid_request,
         # in the OAuth error shape that token clients parse, not SuperOffice's error body.
-        raise OAuthError(400, "invalid_request", exc.message) from None
+        raise OAuthError("invalid_request", exc.message) from None
     grant = _member(data, "grant_type")
     agent = ctx.agents.authentication
     if grant == "password":
         user_name, password = _member(data, "username"), _member(data, "password")
         if not user_name or password is None:
-            raise OAuthError(400, "invalid_request", "The password grant needs username and password")
+            raise OAuthError("invalid_request", "The password grant needs username and password")
         access = await agent.password_grant(user_name, password, ctx.request.client)
     elif grant == "client_credentials":
         client_id, secret, used_header = _client(ctx, data)
@@ -71,7 +71,7 @@ async def oauth_token(ctx: Context) -> Response:
             client_id, secret, challenge='Basic realm="sochat"' if used_header else None
         )
     else:
-        raise OAuthError(400, "unsupported_grant_type", "grant_type must be password or client_credentials")
+        raise OAuthError("unsupported_grant_type", "grant_type must be password or client_credentials")
     body = {"access_token": access.token, "token_type": "Bearer", "expires_in": access.expires_in}
     return Response(200, json_codec.encode(body), "application/json; charset=utf-8", [("cache-control", "no-store")])
 
@@ -91,7 +91,7 @@ def _client(ctx: Context, data: dict[str, Any]) -> tuple[str, str, bool]:
         if sep:
             client_id, secret, used_header = unquote_plus(header_id), unquote_plus(header_secret), True
     if not client_id or not secret:
-        raise OAuthError(401, "invalid_client", "The client_credentials grant needs client_id and client_secret")
+        raise OAuthError("invalid_client", "The client_credentials grant needs client_id and client_secret")
     return client_id, secret, used_header
 
 
