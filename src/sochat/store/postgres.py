@@ -43,6 +43,7 @@ from sochat.domain.query import ListQuery
 from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.security.usernames import is_user_name
 from sochat.store import migrations
+from sochat.store.connection import DEFAULT_POOL_SIZE, DatabaseUrlError
 from sochat.store.protocol import (
     AppRecord,
     ListPage,
@@ -57,7 +58,6 @@ from sochat.store.protocol import (
 from sochat.store.records import AssociateRow, ReferenceRow, Row, TopicRow
 from sochat.store.rules import ASSOCIATE_COLUMNS, check_precondition, replay_of
 from sochat.store.sql_query import POSTGRESQL, compile_list
-from sochat.store.url import DEFAULT_POOL_SIZE, DatabaseUrlError
 
 T = TypeVar("T")
 Connection = psycopg.Connection[TupleRow]

@@ -5,14 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sochat.store.connection import DEFAULT_POOL_SIZE, DatabaseUrlError
 from sochat.store.protocol import Store
 
-# Connections a PostgreSQL store keeps open for requests. PostgreSQL allows 100 by default, for every client.
-DEFAULT_POOL_SIZE = 10
-
-
-class DatabaseUrlError(ValueError):
-    """The database URL names no backend sochat can open; the message says what is supported."""
+__all__ = ["DEFAULT_POOL_SIZE", "DatabaseUrlError", "open_store", "sqlite_path"]  # the two from .connection too
 
 
 def sqlite_path(url: str) -> Path | None:
