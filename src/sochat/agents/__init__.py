@@ -1,1 +1,2 @@
-"""Use cases, one module per SuperOffice agent. They check rights and talk to the store."""
+"""Use cases, one module per subject (chat sessions, authentication, health) behind one facade (facade.Agents).
+They decide rights, policy and strict mode, and talk to the store."""

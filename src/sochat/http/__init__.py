@@ -1,1 +1,2 @@
-"""The HTTP edge: wire formats and headers. Routes hand plain values to the agents and never touch SQL."""
+"""The HTTP edge: wire formats and headers. Handlers hand plain values to the agents (never to the store) and
+turn what they answer, or the errors they raise, into responses."""
