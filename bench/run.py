@@ -339,6 +339,7 @@ PROFILE_GROUPS = {
     "auth: Basic, user row, cache, lockout check": (
         "http/auth.py",
         "agents/authentication.py",
+        "agents/lockout.py",
         "security/",
         "ipaddress.py",
         "base64.py",

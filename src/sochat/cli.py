@@ -392,7 +392,7 @@ def user_delete(name: str, database_url: str) -> None:
 
     As in SuperOffice the associate is retired, not erased: chat sessions keep their link to it, and
     the name is not given out again."""
-    from sochat.agents.authentication import user_lock_key
+    from sochat.agents.lockout import user_lock_key
 
     with _store(database_url) as store:
         store.migrate()
@@ -411,7 +411,7 @@ def user_delete(name: str, database_url: str) -> None:
 @_database_option
 def user_unlock(name: str, database_url: str) -> None:
     """Lift the lock that failed logins put on user NAME, and forget those failures."""
-    from sochat.agents.authentication import user_lock_key
+    from sochat.agents.lockout import user_lock_key
 
     with _store(database_url) as store:
         store.migrate()

@@ -18,7 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from auth_support import app_client
 
-from sochat.agents.authentication import NAME_BUCKETS
+from sochat.agents.lockout import NAME_BUCKETS
 from sochat.security import passwords
 from sochat.store.protocol import Store
 

@@ -18,7 +18,7 @@ from auth_support import (
     basic,
 )
 
-from sochat.agents.authentication import name_bucket
+from sochat.agents.lockout import name_bucket
 
 pytestmark = pytest.mark.anyio
 
