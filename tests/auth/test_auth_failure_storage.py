@@ -96,7 +96,8 @@ async def fail_login(client: httpx.AsyncClient, attempt: int, name: str) -> None
     if attempt % 3 == 0:
         header = "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode("ascii")
         response = await client.post(GET, params={"chatSessionEntityId": 1}, headers={"Authorization": header})
-        assert response.status_code == 401, response.text
+        # A header over 8 KiB is refused (431) before authentication even starts.
+        assert response.status_code == (431 if len(header) > 8192 else 401), response.text
     elif attempt % 3 == 1:
         body = json.dumps({"Username": name, "Password": password}).encode()
         response = await client.post(LOGIN, content=body, headers={"Content-Type": "application/json"})

@@ -58,3 +58,13 @@ def replay_of(row: tuple[str, int, int] | None, key: IdempotencyKey, now_ticks: 
     if fingerprint != key.fingerprint:
         raise Conflict("This Idempotency-Key was used before with a different body; use a new key")
     return int(chat_session_id), False
+
+
+def replaces_credentials(stored: tuple[str | None, object] | None, password_hash: str | None, deleted: bool) -> bool:
+    """Whether an imported associate row ends the user's tickets, tokens and browser sessions, as
+    `sochat user passwd` and `sochat user delete` do. ``stored`` is the stored (password_hash, deleted), or None
+    when the associate is new; ``password_hash`` None means the row keeps the stored one."""
+    if stored is None:
+        return False
+    stored_hash, stored_deleted = stored
+    return (password_hash is not None and password_hash != stored_hash) or (deleted and not stored_deleted)

@@ -49,7 +49,7 @@ from sochat.store.protocol import (
     UserRecord,
 )
 from sochat.store.records import AssociateRow, ReferenceRow, Row, TopicRow
-from sochat.store.rules import ASSOCIATE_COLUMNS, check_precondition, replay_of
+from sochat.store.rules import ASSOCIATE_COLUMNS, check_precondition, replaces_credentials, replay_of
 from sochat.store.sql_query import SQLITE, compile_list
 
 log = logging.getLogger(__name__)
@@ -688,16 +688,11 @@ _REVOKE_CREDENTIALS = "UPDATE auth_token SET revoked = 1 WHERE associate_id = ? 
 
 
 def _end_replaced_credentials(conn: sqlite3.Connection, row: AssociateRow) -> None:
-    """An imported row that changes a stored user's password, or retires the user, ends the user's tickets,
-    tokens and browser sessions, as `sochat user passwd` and `sochat user delete` do."""
+    """Revoke the credentials of a stored user whose password an import changes or who it retires."""
     if row.associate_id <= 0:
         return
-    stored = conn.execute(
-        "SELECT password_hash, deleted FROM associate WHERE associate_id = ?", (row.associate_id,)
-    ).fetchone()
-    if stored is None:
-        return
-    if (row.password_hash is not None and row.password_hash != stored[0]) or (row.deleted and not stored[1]):
+    stored = conn.execute("SELECT password_hash, deleted FROM associate WHERE associate_id = ?", (row.associate_id,))
+    if replaces_credentials(stored.fetchone(), row.password_hash, row.deleted):
         conn.execute(_REVOKE_CREDENTIALS, (row.associate_id,))
 
 
