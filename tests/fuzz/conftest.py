@@ -81,10 +81,11 @@ def _start(database_url: str, directory: Path, *args: str) -> Server:
 def fuzz_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
     """A real server on a fresh demo database of each kind (PostgreSQL fails rather than skips under
     SOCHAT_REQUIRE_POSTGRES=1), with SEEDED stored; the module's tests share it. ``server_args`` in the test
-    module (a tuple) adds command-line options."""
+    module adds command-line options: a tuple, or a function of the server's directory that answers one."""
     kind: str = request.param
     directory = tmp_path_factory.mktemp(f"fuzz-{kind}")
-    args: tuple[str, ...] = getattr(request.module, "server_args", ())
+    extra = getattr(request.module, "server_args", ())
+    args: tuple[str, ...] = extra(directory) if callable(extra) else extra
     if kind == "sqlite":
         backend = prepare_demo(sqlite_backend(directory / "sochat.db"))
         server = _start(backend.url, directory, *args)
