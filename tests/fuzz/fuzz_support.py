@@ -186,7 +186,9 @@ def error_body_problem(answer: Answer) -> str | None:
 # -- the server log ---------------------------------------------------------------------------------
 
 _FRAME = re.compile(r'File "([^"]*)", line (\d+), in (\S+)')
-_EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Failure)(?::|$)")
+# An exception's own line: its CamelCase class, perhaps module-qualified (psycopg.errors.UndefinedFunction: ...),
+# unlike the DETAIL:, HINT: and CONTEXT: lines psycopg adds after it.
+_EXCEPTION_LINE = re.compile(r"(?:[a-z_]\w*\.)*[A-Z][a-z]\w*(?::|$)")
 
 
 def traceback_for(log_text: str, request_id: str | None) -> tuple[str, str]:

@@ -55,8 +55,8 @@ def _known_classes(stored_id: int) -> list[RawRequest]:
         make("GET", _list(**{"$filter": "whenRequested before '0001-01-01'"}), [("SO-TimeZone", "Etc/GMT+12")]),
         make("GET", _list(**{"$filter": "whenRequested date '0001-01-01'"}), kiritimati),
         make("GET", _list(**{"$filter": "whenRequested dateBetween('0001-01-01', '9999-12-31')"}), kiritimati),
-        make("GET", _list(**{"$output": "Display"}), kiritimati),
-        make("GET", _list(**{"$output": "Display"}), [("SO-TimeZone", "Etc/GMT+12")]),
+        make("GET", _list(**{"$output": "Display"}), [*kiritimati, ("SO-Language", "en")]),
+        make("GET", _list(**{"$output": "Display"}), [("SO-TimeZone", "Etc/GMT+12"), ("Accept-Language", "de")]),
         make("GET", _list(**{"$orderBy": "rank", "$skiptoken": _token("rank", ["text", 1])})),
         make("GET", _list(**{"$orderBy": "customerName", "$skiptoken": _token("customerName", [5, 1])})),
         make("GET", _list(**{"$orderBy": "rank", "$skiptoken": _token("rank", [2**63, 1])})),
@@ -90,6 +90,9 @@ def test_hostile_query_strings_at_every_route(fuzz_target):
             zone = draw(st.none() | st.sampled_from(ZONE_VALUES))
         if zone is not None:
             headers.append(("SO-TimeZone", zone))
+        language = draw(st.sampled_from((None, "SO-Language", "Accept-Language")))
+        if language is not None:  # a language makes $output=Display format numbers and dates for its culture
+            headers.append((language, draw(st.sampled_from(("en", "de", "nb", "ar-SA", "fr,de,ru,zh")))))
         return make(method, draw_target(draw, path, stored, query), headers, role=None)
 
     run_fuzz(findings, EXAMPLES, build, _known_classes(stored[0]))

@@ -65,6 +65,7 @@ def test_hostile_jwt_claims(fuzz_target):
         _bearer(_claims(preferred_username="tje0\u0000")),
         _bearer(_claims(preferred_username="x" * 100_000)),
         _bearer(_claims(preferred_username="tj\u0001e0")),
+        _bearer(_claims(preferred_username="\ud800")),
     ]
     claim_value = st.one_of(values(), st.sampled_from(NOT_NUMBERS))
 
