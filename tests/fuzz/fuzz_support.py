@@ -188,36 +188,45 @@ def error_body_problem(answer: Answer) -> str | None:
 _FRAME = re.compile(r'File "([^"]*)", line (\d+), in (\S+)')
 # An exception's own line: its CamelCase class, perhaps module-qualified (psycopg.errors.UndefinedFunction: ...),
 # unlike the DETAIL:, HINT: and CONTEXT: lines psycopg adds after it.
-_EXCEPTION_LINE = re.compile(r"(?:[a-z_]\w*\.)*[A-Z][a-z]\w*(?::|$)")
+_EXCEPTION_LINE = re.compile(r"(?:[a-z_]\w*\.)*[A-Z]\w*[a-z]\w*(?::|$)")
 
 
-def traceback_for(log_text: str, request_id: str | None) -> tuple[str, str]:
-    """The logged exception of the request with this id (else the last one logged), as (class, detail): its
-    innermost sochat frame with the exception's type, e.g. ``sochat/i18n/zones.py:92 parse_time_zone: OSError``,
-    and the exception's final line."""
-    entries = []
+def traceback_for(log_text: str, request_id: str | None) -> tuple[str, str] | None:
+    """The logged exception of the request with this id as (class, detail): its innermost sochat frame with the
+    exception's type, e.g. ``sochat/i18n/zones.py:92 parse_time_zone: OSError``, and the exception's own line.
+    None when the server logged no exception for it (a 503 it chose to answer, say)."""
     for line in log_text.splitlines():
         try:
             entry = json.loads(line)
         except ValueError:
             continue
-        if isinstance(entry, dict) and entry.get("exception"):
-            entries.append(entry)
-    chosen = next((e for e in entries if request_id and request_id in str(e.get("message", ""))), None)
-    if chosen is None:
-        if not entries:
-            return "(no traceback in the server log)", ""
-        chosen = entries[-1]
-    text: str = chosen["exception"]
-    frames = [m for m in _FRAME.finditer(text) if "/sochat/" in m.group(1)]
-    where = ""
-    if frames:
-        path, line_number, function = frames[-1].groups()
-        where = f"{path[path.rindex('/sochat/') + 1 :]}:{line_number} {function}: "
-    lines = text.strip().splitlines()
-    # The exception's own line (psycopg adds DETAIL/HINT/CONTEXT lines after it).
-    last = next((line for line in reversed(lines) if _EXCEPTION_LINE.match(line)), lines[-1])
-    return where + last.split(":", 1)[0], last[:300]
+        if not (isinstance(entry, dict) and entry.get("exception") and request_id):
+            continue
+        if request_id not in str(entry.get("message", "")):
+            continue
+        text: str = entry["exception"]
+        frames = [m for m in _FRAME.finditer(text) if "/sochat/" in m.group(1)]
+        where = ""
+        if frames:
+            path, line_number, function = frames[-1].groups()
+            where = f"{path[path.rindex('/sochat/') + 1 :]}:{line_number} {function}"
+            # The store runs every query through one job function: name the store method that called it.
+            callers = [m.group(3) for m in frames if not m.group(3).startswith(("_", "<")) and m.group(3) != "job"]
+            where += f" (in {callers[-1]}): " if function in ("job", "<lambda>") and callers else ": "
+        lines = text.strip().splitlines()
+        # The exception's own line (psycopg adds DETAIL/HINT/CONTEXT lines after it).
+        last = next((line for line in reversed(lines) if _EXCEPTION_LINE.match(line)), lines[-1])
+        return where + last.split(":", 1)[0], last[:300]
+    return None
+
+
+def _answered_error(answer: Answer) -> tuple[str, str]:
+    """(class, detail) of a 5xx that the server logged no exception for: its ErrorType and ErrorMessage."""
+    try:
+        body = json.loads(answer.body)
+        return str(body["ErrorType"]), str(body["ErrorMessage"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return "no error body", repr(answer.body[:200])
 
 
 # -- collecting failures ----------------------------------------------------------------------------
@@ -241,7 +250,8 @@ class Findings:
             return answer
         case = request.describe()
         if answer is not None and answer.status >= 500:
-            where, detail = traceback_for(self.log(), answer.headers.get("x-request-id"))
+            logged = traceback_for(self.log(), answer.headers.get("x-request-id"))
+            where, detail = logged if logged is not None else _answered_error(answer)
             problem, case = f"{problem}: {where}", f"{case}\n  server log: {detail}"
         self.file(problem, request, case)
         return answer

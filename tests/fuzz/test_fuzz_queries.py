@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 # Hostile inputs are large on purpose; hypothesis' note that their repr is large is expected.
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore:Generating overly large repr")]
 
-EXAMPLES = 800
+EXAMPLES = 600
 DIGITS = "9" * 4301
 
 

@@ -20,7 +20,7 @@ from jwt.algorithms import ECAlgorithm
 # Hostile inputs are large on purpose; hypothesis' note that their repr is large is expected.
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore:Generating overly large repr")]
 
-EXAMPLES = 300
+EXAMPLES = 200
 ISSUER = "https://issuer.fuzz.invalid"
 AUDIENCE = "sochat-fuzz"
 KEY = ec.generate_private_key(ec.SECP256R1())
