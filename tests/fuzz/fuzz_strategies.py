@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
+from fuzz_support import unique
 from hypothesis import strategies as st
 
 from sochat.http.routes import ROUTES
@@ -239,8 +240,6 @@ def entity_values() -> st.SearchStrategy[dict[str, Any]]:
 
 def to_json(value: Any) -> str:
     """JSON text of ``value``; Raw inserted as is, UserName made unique, any int printed (past the digit limit)."""
-    from fuzz_support import unique
-
     if isinstance(value, Raw):
         return value.text
     if isinstance(value, UserName):
@@ -262,8 +261,6 @@ def _int_text(value: int) -> str:
 
 
 def _plain(value: Any) -> str:
-    from fuzz_support import unique
-
     if isinstance(value, UserName):
         return unique(value.core)
     if isinstance(value, Raw):

@@ -3,8 +3,8 @@ of its command line), on both databases, as each demo role. tests/lifecycle/test
 the document-conformance checks on SQLite with stored ids; this runs all checks, including the ones that send
 data the schema forbids (negative_data_rejection) and leave out credentials (ignored_auth).
 
-A check is left out only where one of sochat's documented decisions (/work/shared/spec/README.md, the
-"decisions" of docs/behaviour.md) makes it inapplicable; each exclusion names the decision."""
+A check is left out only where one of the project's decisions (shared/spec/README.md, numbered) makes it
+inapplicable; each exclusion names the decision."""
 
 from __future__ import annotations
 
@@ -27,11 +27,13 @@ server_args = ("--lockout-after", "0")
 
 EXAMPLES = 10  # per operation and role: 3 roles x 20 operations x 2 databases
 
-# Check name -> the decision that makes it inapplicable. None is needed today: the checks that would meet
-# decision 5 (agent "not found" is 200 null), use_after_free and ensure_resource_availability, follow OpenAPI
-# links between operations, and our document declares none, so they pass vacuously on single calls.
+# Check name -> the decision that makes it inapplicable. None is needed today: the checks that could meet
+# decision 5 (agent "not found" is 200 null), use_after_free and ensure_resource_availability, judge a call by
+# the calls before it in a stateful run (OpenAPI links); our document declares no links and this test makes
+# single calls, so they have nothing to object to.
 EXCLUDED: dict[str, str] = {}
 CHECKS_ALL = [check for check in CHECKS.get_all() if check.__name__ not in EXCLUDED]
+assert set(EXCLUDED) <= set(CHECKS.get_all_names()), "an exclusion names a check schemathesis does not have"
 
 
 def test_schemathesis_all_checks(fuzz_target):
