@@ -61,5 +61,6 @@ def _why_not_json(body: bytes) -> str:
 
 _NOT_ACCEPTED = (
     "The body is not valid JSON: it holds a value sochat does not accept"
-    " (NaN, Infinity, a number beyond the range of a double, or nesting too deep)"
+    " (NaN, Infinity, a number beyond the range of a double, a lone UTF-16 surrogate such as \\ud800,"
+    " or nesting too deep)"
 )
