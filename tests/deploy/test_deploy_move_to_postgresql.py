@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from database_backends import Backend, postgres_backend, sqlite_backend
 from sochat.demo import load_demo
 from sochat.store.sqlite import SqliteStore
-from sochat_servers import TJE0, Server, Servers
+from support.databases import Backend, postgres_backend, sqlite_backend
+from support.servers import TJE0, Server, Servers
 
 pytestmark = pytest.mark.deploy
 

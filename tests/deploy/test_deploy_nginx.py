@@ -25,8 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from database_backends import Backend, postgres_backend, prepare_demo, unique_name, with_query
-from sochat_servers import TJE0, Server, Servers, free_port
+from support.databases import Backend, postgres_backend, prepare_demo, unique_name, with_query
+from support.servers import TJE0, Server, Servers, free_port
 
 pytestmark = pytest.mark.deploy
 

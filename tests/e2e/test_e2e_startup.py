@@ -19,9 +19,9 @@ import httpx
 import pytest
 from psycopg import sql
 
-from database_backends import Backend, postgres_backend, prepare_demo, sqlite_backend, unique_name
 from sochat.domain.fields import INT32_MAX
-from sochat_servers import TJE0, Server, Servers, free_port
+from support.databases import Backend, postgres_backend, prepare_demo, sqlite_backend, unique_name
+from support.servers import TJE0, Server, Servers, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from database_backends import BACKENDS, Backend, postgres_backend, prepare_demo, sqlite_backend
+from support.databases import BACKENDS, Backend, postgres_backend, prepare_demo, sqlite_backend
 
 
 @pytest.fixture(params=BACKENDS)

@@ -26,8 +26,8 @@ from typing import Any
 
 import httpx
 
-from database_backends import Backend
-from sochat_servers import Server, Servers, free_port
+from support.databases import Backend
+from support.servers import Server, Servers, free_port
 
 AGENT = "/api/v1/Agents/Chat/"
 SAVE = AGENT + "SaveChatSessionEntity"

@@ -37,7 +37,7 @@ from reliability_support import (
     stored_rows,
 )
 
-from database_backends import Backend, postgres_backend, postgres_missing, prepare_demo, sqlite_backend
+from support.databases import Backend, postgres_backend, postgres_missing, prepare_demo, sqlite_backend
 
 pytestmark = pytest.mark.reliability
 

@@ -1,0 +1,53 @@
+"""The app in process: sochat's ASGI app on a store the test chose (SQLite or PostgreSQL), spoken to through
+httpx's ASGI transport. Built with sochat.app.create_app only, so it follows the app's public factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from sochat.app import SochatApp, create_app
+from sochat.settings import Settings
+from sochat.store.protocol import Store
+
+BASE_URL = "http://test"
+
+
+@dataclass
+class InProcess:
+    """A started app and a client on it."""
+
+    app: SochatApp
+    client: httpx.AsyncClient
+
+
+def new_client(app: SochatApp, address: tuple[str, int] | None = None) -> httpx.AsyncClient:
+    """An httpx client on ``app``, seen from ``address`` (httpx's loopback default when None); the caller
+    closes it."""
+    transport = httpx.ASGITransport(app=app) if address is None else httpx.ASGITransport(app=app, client=address)
+    return httpx.AsyncClient(transport=transport, base_url=BASE_URL)
+
+
+@asynccontextmanager
+async def client_for(app: SochatApp, address: tuple[str, int] | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """new_client for the block."""
+    async with new_client(app, address) as client:
+        yield client
+
+
+@asynccontextmanager
+async def in_process(
+    store: Store, *, address: tuple[str, int] | None = None, **settings: object
+) -> AsyncIterator[InProcess]:
+    """The app with these Settings fields on ``store``, started for the block and shut down after it (the store
+    stays open: it belongs to the caller)."""
+    app = create_app(Settings(**settings), store)  # type: ignore[arg-type]
+    app.startup()
+    try:
+        async with client_for(app, address) as client:
+            yield InProcess(app, client)
+    finally:
+        app.shutdown()
