@@ -10,7 +10,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import jwt
 import pytest
 from auth_support import AUDIENCE, ISSUER, REMOTE, AuthApi
@@ -18,9 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from sochat.app import create_app
-from sochat.settings import Settings
 from sochat.store.sqlite import SqliteStore
+from support.inprocess import in_process
 
 AuthFactory = Callable[..., AbstractAsyncContextManager[AuthApi]]
 
@@ -31,14 +29,8 @@ def auth_factory(store: SqliteStore, db_path: Path) -> AuthFactory:
 
     @asynccontextmanager
     async def open_app(**settings: object) -> AsyncIterator[AuthApi]:
-        app = create_app(Settings(**settings), store)  # type: ignore[arg-type]
-        app.startup()
-        try:
-            transport = httpx.ASGITransport(app=app, client=(REMOTE, 5000))
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield AuthApi(app, client, store, db_path)
-        finally:
-            app.shutdown()
+        async with in_process(store, address=(REMOTE, 5000), **settings) as opened:
+            yield AuthApi(opened.app, opened.client, store, db_path)
 
     return open_app
 

@@ -58,8 +58,8 @@ def database_sql(database: str, store: Store, request: pytest.FixtureRequest) ->
         return on_sqlite
     import psycopg
 
-    from database_backends import with_query
     from sochat.store.postgres import postgres_conninfo
+    from support.databases import with_query
 
     url: str = request.getfixturevalue("postgres_url")
     schema: str = request.getfixturevalue("postgres_module_schema")

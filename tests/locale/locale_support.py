@@ -10,13 +10,10 @@ from typing import Any
 import httpx
 
 from sochat.app import SochatApp
+from support.api import ERROR_KEYS, GET, LIST, SAVE, TJE0, TJE0_BASIC
 
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
-GET = "/api/v1/Agents/Chat/GetChatSessionEntity"
-LIST = "/api/v1/ChatSession"
-AUTH = "Basic dGplMDpUamUw"  # tje0:Tje0, the demo admin
-PASSWORD = "Tje0"
-ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
+AUTH = TJE0_BASIC  # tje0:Tje0, the demo admin
+PASSWORD = TJE0[1]
 
 
 class LocaleApi:
