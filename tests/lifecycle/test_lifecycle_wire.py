@@ -9,11 +9,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from lifecycle_support import CREATE_DEFAULT, GET, REST, SAVE, XSI, decode, error_message
+from lifecycle_support import decode, error_message
 
 from sochat.domain.carriers import CARRIERS
 from sochat.domain.chat_session import FIELDS
 from sochat.domain.fields import Kind
+from support.api import CREATE_DEFAULT, GET, REST, SAVE
+from support.bodies import XSI
 
 pytestmark = pytest.mark.e2e
 
