@@ -15,8 +15,9 @@ import pytest
 
 from sochat.demo import load_demo
 from sochat.store.sqlite import SqliteStore
+from support.api import TJE0
 from support.databases import Backend, postgres_backend, sqlite_backend
-from support.servers import TJE0, Server, Servers
+from support.servers import Server, Servers
 
 pytestmark = pytest.mark.deploy
 

@@ -25,8 +25,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from support.api import TJE0
 from support.databases import Backend, postgres_backend, prepare_demo, unique_name, with_query
-from support.servers import TJE0, Server, Servers, free_port
+from support.ports import free_port
+from support.servers import Server, Servers
 
 pytestmark = pytest.mark.deploy
 

@@ -20,8 +20,10 @@ import pytest
 from psycopg import sql
 
 from sochat.domain.fields import INT32_MAX
+from support.api import TJE0
 from support.databases import Backend, postgres_backend, prepare_demo, sqlite_backend, unique_name
-from support.servers import TJE0, Server, Servers, free_port
+from support.ports import free_port
+from support.servers import Server, Servers
 
 pytestmark = pytest.mark.e2e
 

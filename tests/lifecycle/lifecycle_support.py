@@ -17,7 +17,7 @@ from support import bodies
 from support.api import ERROR_KEYS, REST
 from support.bodies import REQUEST_TYPES
 from support.databases import prepare_demo, sqlite_backend
-from support.entity import PROPERTIES
+from support.entity import PROPERTIES, full_entity
 from support.servers import Server
 
 NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -131,40 +131,14 @@ def error_message(response: httpx.Response, status: int) -> str:
 
 
 def rich_entity(marker: str) -> dict[str, Any]:
-    """A create body with all 31 properties set to non-default values; ``marker`` makes it recognisable."""
-    return {
-        "ChatSessionId": 0,
-        "TopicId": 2,
-        "User": {"AssociateId": 1},
-        "Person": {"PersonId": 4711},
-        "CustomerAlias": "jsmith",
-        "CustomerHost": "195.88.54.16",
-        "CustomerName": f"John Smith & Sons <{marker}>",
-        "CustomerEmail": "john.smith@example.com",
-        "CustomerPhone": "+1-555-0123",
-        "CustomerConsented": True,
-        "CustomerCompanyName": "Acme \u00e6\u00f8\u00e5",
-        "Status": "CustomerLast",
-        "FirstMessage": "Hi, I need help with order #42 = 50% off?",
-        "LastMessage": "Ha det bra! \u2713",
-        "WhenRequested": "2024-12-15T09:22:45.1234567+01:00",
-        "WhenStarted": "2024-12-15T09:23:15.0000001+01:00",
-        "WhenEnded": "2024-12-15T09:25:50.9999999Z",
-        "WhenIdle": "2024-12-15T08:25:50.5+00:00",
-        "WhenFetched": "2024-12-15T09:23:10.0850049-05:00",
-        "SessionKey": marker,
-        "InitialQueuePos": 3,
-        "AlertLevel": 2,
-        "Rank": 5,
-        "Flags": "UserIsTyping",
-        "Contact": {"ContactId": 12},
-        "Project": {"ProjectId": 13},
-        "Sale": {"SaleId": 14},
-        "Ticket": {"TicketId": 15},
-        "TransferTo": {"AssociateId": 2},
-        "ChatbotIsActive": True,
-        "Rating": 4,
-    }
+    """A create body with every property set to non-default values; ``marker`` makes it recognisable."""
+    return full_entity(
+        CustomerName=f"John Smith & Sons <{marker}>",
+        CustomerCompanyName="Acme \u00e6\u00f8\u00e5",
+        FirstMessage="Hi, I need help with order #42 = 50% off?",
+        LastMessage="Ha det bra! \u2713",
+        SessionKey=marker,
+    )
 
 
 def other_entity(marker: str) -> dict[str, Any]:

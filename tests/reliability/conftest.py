@@ -1,6 +1,6 @@
 """Fixtures for the reliability tests: a prepared database of each kind, for real `sochat serve` processes.
 
-The demo users are loaded with cheap argon2 hashes (tests/database_backends.py), so that the servers' first
+The demo users are loaded with cheap argon2 hashes (tests/support/databases.py), so that the servers' first
 logins do not dominate a short load.
 """
 
