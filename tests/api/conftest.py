@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from sochat.store.protocol import Store
-from support.api import ERROR_KEYS, GET, SAVE, TJE0
+from support.api import GET, SAVE, TJE0, error_message
 from support.inprocess import in_process
 
 
@@ -49,16 +49,8 @@ class Api:
     @staticmethod
     def error(response: httpx.Response, status: int) -> str:
         """Assert an error answer with exactly SuperOffice's error body; answer its ErrorMessage."""
-        assert response.status_code == status, response.text
-        body = response.json()
-        assert isinstance(body, dict), body
-        assert set(body) == ERROR_KEYS, body
-        assert body["Error"] is True
-        for key in ("ErrorType", "ErrorMessage", "ErrorSource"):
-            assert isinstance(body[key], str)
-            assert body[key], key
+        message = error_message(response, status)
         assert response.headers.get("x-request-id")
-        message: str = body["ErrorMessage"]
         return message
 
     async def stored(self, chat_session_id: int) -> object:

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from support.servers import Server
+from support.servers import Server, installed_sochat
 
 pytestmark = pytest.mark.e2e
 
 STARTUP_TIMEOUT = 20.0
-
-
-def sochat_command() -> list[str]:
-    """The installed console script next to this interpreter, else `python -m sochat`."""
-    script = Path(sys.executable).parent / "sochat"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sochat"]
 
 
 @pytest.fixture
@@ -31,7 +24,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[Path, str], Server]]:
 
     def start(database: Path, name: str) -> Server:
         server = Server(
-            f"sqlite:///{database}", tmp_path, name=name, args=("--demo",), log_level=None, launcher=sochat_command()
+            f"sqlite:///{database}", tmp_path, name=name, args=("--demo",), log_level=None, launcher=installed_sochat()
         )
         started.append(server)
         server.start().wait_ready(STARTUP_TIMEOUT)

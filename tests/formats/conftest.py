@@ -19,7 +19,7 @@ from sochat.settings import Settings
 from sochat.store.sqlite import SqliteStore
 from support import bodies
 from support.api import GET, SAVE, TJE0_BASIC
-from support.databases import load_cheap_demo
+from support.databases import load_cheap_demo, sqlite_session_count
 from support.entity import full_entity
 from support.inprocess import client_for
 
@@ -76,12 +76,7 @@ class ChatApi:
 
     def row_count(self) -> int:
         """How many chat sessions the database holds, read straight from SQLite."""
-        connection = sqlite3.connect(self.db_path)
-        try:
-            (count,) = connection.execute("SELECT count(*) FROM chat_session").fetchone()
-        finally:
-            connection.close()
-        return int(count)
+        return sqlite_session_count(self.db_path)
 
 
 @pytest.fixture(scope="session")

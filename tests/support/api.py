@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 AGENT = "/api/v1/Agents/Chat/"
 CREATE_DEFAULT = AGENT + "CreateDefaultChatSessionEntity"
 SAVE = AGENT + "SaveChatSessionEntity"
@@ -17,3 +19,17 @@ VIEWER = ("viewer", "Viewer1")  # readonly
 TJE0_BASIC = "Basic dGplMDpUamUw"  # tje0:Tje0 as an Authorization header
 
 ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
+
+
+def error_message(response: httpx.Response, status: int) -> str:
+    """Assert SuperOffice's JSON error body, exactly its four members, with ``status``; answer its ErrorMessage."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert isinstance(body, dict), body
+    assert set(body) == ERROR_KEYS, body
+    assert body["Error"] is True
+    for key in ("ErrorType", "ErrorMessage", "ErrorSource"):
+        assert isinstance(body[key], str), key
+        assert body[key], key
+    message: str = body["ErrorMessage"]
+    return message

@@ -20,12 +20,15 @@ from sochat.store.sqlite import SqliteStore
 from support.databases import (
     BACKENDS,
     POSTGRES_URL,
+    Backend,
     check_postgres,
     copy_sqlite,
     load_cheap_demo,
     postgres_backend,
     postgres_copy,
     postgres_template,
+    prepare_demo,
+    sqlite_backend,
     sqlite_template,
     unique_name,
 )
@@ -123,6 +126,17 @@ def store(database: str, request: pytest.FixtureRequest) -> Iterator[Store]:
         request.getfixturevalue("postgres_module_schema"),
     ) as copied:
         yield copied
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A migrated demo database of each kind (cheap hashes) for a `sochat serve` the test starts itself: an
+    SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield prepare_demo(sqlite_backend(tmp_path / "sochat.db"))
+        return
+    with postgres_backend(request.getfixturevalue("postgres_url")) as opened:
+        yield prepare_demo(opened)
 
 
 @pytest.fixture(scope="module")

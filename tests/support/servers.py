@@ -8,6 +8,7 @@ exits or is not ready in time fails the test with its stderr, which is kept in a
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,12 +19,30 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from support.api import TJE0
 from support.ports import free_port
 
 STARTUP_TIMEOUT = 30.0
 PYTHON_SOCHAT = (sys.executable, "-m", "sochat")
+
+
+def installed_sochat() -> list[str]:
+    """The installed console script next to this interpreter, else `python -m sochat`."""
+    script = Path(sys.executable).parent / "sochat"
+    return [str(script)] if script.exists() else list(PYTHON_SOCHAT)
+
+
+def unprivileged() -> list[str]:
+    """A command prefix that runs a server without root's power over file permissions (as root: setpriv drops
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set; nothing when not root)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("as root, the server needs setpriv (util-linux) to lose the right to write read-only files")
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
 
 
 def clean_env() -> dict[str, str]:
