@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 import pytest
 
 from sochat.store.protocol import Store
 from support.api import GET, SAVE, TJE0, error_message
-from support.inprocess import in_process
+from support.inprocess import opener
 
 
 class Api:
@@ -66,13 +66,7 @@ ApiFactory = Callable[..., AbstractAsyncContextManager[Api]]
 @pytest.fixture
 def api_factory(store: Store) -> ApiFactory:
     """Open an app with the given Settings fields on the test's store, as an async context manager."""
-
-    @asynccontextmanager
-    async def open_api(**settings: object) -> AsyncIterator[Api]:
-        async with in_process(store, **settings) as opened:
-            yield Api(opened.client, store)
-
-    return open_api
+    return opener(store, lambda opened: Api(opened.client, store))
 
 
 @pytest.fixture

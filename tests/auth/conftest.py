@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from sochat.store.sqlite import SqliteStore
-from support.inprocess import in_process
+from support.inprocess import opener
 
 AuthFactory = Callable[..., AbstractAsyncContextManager[AuthApi]]
 
@@ -27,12 +27,7 @@ AuthFactory = Callable[..., AbstractAsyncContextManager[AuthApi]]
 def auth_factory(store: SqliteStore, db_path: Path) -> AuthFactory:
     """Open the app with the given Settings fields, as an async context manager yielding an AuthApi."""
 
-    @asynccontextmanager
-    async def open_app(**settings: object) -> AsyncIterator[AuthApi]:
-        async with in_process(store, address=(REMOTE, 5000), **settings) as opened:
-            yield AuthApi(opened.app, opened.client, store, db_path)
-
-    return open_app
+    return opener(store, lambda opened: AuthApi(opened.app, opened.client, store, db_path), address=(REMOTE, 5000))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ per test, and an in-process app on it. ``any_crm`` is the same on both databases
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from crm_support import OTHER_AGENT, USERS, Crm, CrmFactory
 from sochat.store.protocol import Store
 from sochat.store.sqlite import SqliteStore
 from support.databases import copy_sqlite, load_cheap_demo, postgres_copy, postgres_template, sqlite_template
-from support.inprocess import in_process
+from support.inprocess import opener
 
 
 def _load_company(store: Store) -> None:
@@ -71,12 +70,7 @@ def any_company_store(database: str, request: pytest.FixtureRequest) -> Iterator
 
 
 def _crm_factory(store: Store) -> CrmFactory:
-    @asynccontextmanager
-    async def open_crm(**settings: object) -> AsyncIterator[Crm]:
-        async with in_process(store, **settings) as opened:
-            yield Crm(opened.client, store)
-
-    return open_crm
+    return opener(store, lambda opened: Crm(opened.client, store))
 
 
 @pytest.fixture

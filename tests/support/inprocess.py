@@ -3,9 +3,10 @@ httpx's ASGI transport. Built with sochat.app.create_app only, so it follows the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 
@@ -14,6 +15,7 @@ from sochat.settings import Settings
 from sochat.store.protocol import Store
 
 BASE_URL = "http://test"
+Wrapper = TypeVar("Wrapper")
 
 
 @dataclass
@@ -51,3 +53,17 @@ async def in_process(
             yield InProcess(app, client)
     finally:
         app.shutdown()
+
+
+def opener(
+    store: Store, wrap: Callable[[InProcess], Wrapper], *, address: tuple[str, int] | None = None
+) -> Callable[..., AbstractAsyncContextManager[Wrapper]]:
+    """What a folder's ``*_factory`` fixture hands its tests: ``async with open_app(**settings) as wrapper``
+    opens in_process on ``store`` and yields the folder's own client wrapper made by ``wrap``."""
+
+    @asynccontextmanager
+    async def open_app(**settings: object) -> AsyncIterator[Wrapper]:
+        async with in_process(store, address=address, **settings) as opened:
+            yield wrap(opened)
+
+    return open_app
