@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import sqlite3
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from sochat.store.protocol import NewToken, Store
 from sochat.store.sqlite import SqliteStore
 from support.api import ERROR_KEYS, SAVE, TJE0
 from support.inprocess import client_for, in_process, new_client
+from support.servers import PYTHON_SOCHAT
 
 LOGIN = "/api/v1/Authentication/Login"
 LOGOUT = "/api/v1/Authentication/Logout"
@@ -225,7 +225,7 @@ def assert_refused(response: httpx.Response, status: int = 401) -> dict[str, obj
 
 
 def python_sochat() -> list[str]:
-    return [sys.executable, "-m", "sochat"]
+    return list(PYTHON_SOCHAT)
 
 
 def user_id(store: SqliteStore, name: str) -> int:

@@ -18,14 +18,13 @@ import pytest
 from psycopg import sql
 
 from sochat.domain.fields import INT32_MAX
-from support.api import TJE0
+from support.api import SAVE, TJE0
 from support.databases import Backend, postgres_backend, prepare_demo, sqlite_backend, unique_name
 from support.ports import free_port
 from support.servers import Server, Servers, installed_sochat, unprivileged
 
 pytestmark = pytest.mark.e2e
 
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
 TIMEOUT = 30.0
 
 

@@ -14,14 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from sochat.app import SochatApp, create_app
-from sochat.settings import Settings
+from sochat.app import SochatApp
 from sochat.store.sqlite import SqliteStore
 from support import bodies
 from support.api import GET, SAVE, TJE0_BASIC
 from support.databases import load_cheap_demo, sqlite_session_count
 from support.entity import full_entity
-from support.inprocess import client_for
+from support.inprocess import client_for, started_app
 
 
 class ChatApi:
@@ -91,12 +90,10 @@ def formats_app(formats_db: Path) -> Iterator[SochatApp]:
     store = SqliteStore(formats_db)
     store.migrate()
     load_cheap_demo(store)
-    app = create_app(Settings(), store)
-    app.startup()
     try:
-        yield app
+        with started_app(store) as app:
+            yield app
     finally:
-        app.shutdown()
         store.close()
 
 

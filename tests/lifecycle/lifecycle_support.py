@@ -17,7 +17,7 @@ from support import bodies
 from support.api import ERROR_KEYS, REST
 from support.bodies import REQUEST_TYPES
 from support.databases import prepare_demo, sqlite_backend
-from support.entity import PROPERTIES, full_entity
+from support.entity import PROPERTIES, full_entity, properties_of_kind
 from support.servers import Server
 
 NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -203,22 +203,6 @@ def count_sessions(client: httpx.Client, filter_text: str | None = None) -> int:
     return len(list_all(client, params))
 
 
-_STRINGS = (
-    "CustomerAlias",
-    "CustomerHost",
-    "CustomerName",
-    "CustomerEmail",
-    "CustomerPhone",
-    "CustomerCompanyName",
-    "FirstMessage",
-    "LastMessage",
-    "SessionKey",
-)
-_NUMBERS = ("ChatSessionId", "TopicId", "InitialQueuePos", "AlertLevel", "Rank", "Rating")
-_LINKS = ("User", "Person", "Contact", "Project", "Sale", "Ticket", "TransferTo")
-_UNSET_DATES = ("WhenStarted", "WhenEnded", "WhenIdle", "WhenFetched")
-
-
 def instant(text: str) -> datetime:
     """An ISO date-time (0-7 fractional digits, Z/offset/none = UTC) as an aware datetime, to the microsecond."""
     match = re.fullmatch(r"([^.Z+]+?)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?", text)
@@ -231,15 +215,17 @@ def instant(text: str) -> datetime:
 def check_default_entity(entity: dict[str, Any], *, xml: bool, since: datetime) -> None:
     """docs/api.md's default entity: zeros, "" strings, no links, unset dates except WhenRequested = now."""
     values = properties(entity)
-    for name in _NUMBERS:
+    for name in properties_of_kind("int"):
         assert values[name] == "0", name
-    for name in _STRINGS:
+    for name in properties_of_kind("string"):
         assert values[name] == "", name
-    for name in _LINKS:
+    for name in properties_of_kind("link"):
         assert values[name] is None, name
-    for name in _UNSET_DATES:
-        assert values[name] == UNSET_DATE, name
-    assert values["CustomerConsented"] == values["ChatbotIsActive"] == "false"
+    for name in properties_of_kind("date"):
+        if name != "WhenRequested":
+            assert values[name] == UNSET_DATE, name
+    for name in properties_of_kind("bool"):
+        assert values[name] == "false", name
     assert values["Status"] == "Invalid"
     # Flags 0 is "CustomerIsTyping" in JSON and the empty list in XML (docs/formats.md).
     assert values["Flags"] == ("" if xml else "CustomerIsTyping")

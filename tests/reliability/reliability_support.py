@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from support.api import ERROR_KEYS
 from support.databases import Backend
 from support.ports import free_port
 from support.servers import Server, Servers
@@ -34,7 +35,6 @@ AGENT = "/api/v1/Agents/Chat/"
 SAVE = AGENT + "SaveChatSessionEntity"
 GET = AGENT + "GetChatSessionEntity"
 DELETE = AGENT + "DeleteChatSessionEntity"
-ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
 
 # SuperOffice's ChatSessionStatus values (its documentation, not sochat's table).
 STATUSES = {"InQueue": 4, "CustomerLast": 5, "UserLast": 6, "Finished": 7, "Closed": 9}

@@ -1,10 +1,11 @@
 """ChatSessionEntity as the tests see it: its property list, read from the code's field metadata, SuperOffice's
 sample request, and a body with every property set.
 
-PROPERTIES is the one list for tests whose point is "every property": adding a property to the code adds it
-here, so those tests cover it without an edit. Tests that hold the code to SuperOffice's documentation (the
-CRM oracle in tests/crm/crm_support.py, the unit tests of tests/unit) keep their own literal lists on purpose.
-When the entities become msgspec Structs, only ``_declared_properties`` changes.
+PROPERTIES (and properties_of_kind) is the one list for tests whose point is "every property": adding a
+property to the code adds it here, so those tests cover it without an edit. Tests that hold the code to
+SuperOffice's documentation (the CRM oracle in tests/crm/crm_support.py, the unit tests of tests/unit, the
+FieldType table of tests/api) keep their own literal lists on purpose. When the entities become msgspec
+Structs, only ``_declared_properties`` and ``_KIND_NAMES`` change.
 """
 
 from __future__ import annotations
@@ -12,15 +13,40 @@ from __future__ import annotations
 import json
 
 from sochat.domain.chat_session import FIELDS
+from sochat.domain.fields import Kind
+
+# The wire kinds tests tell apart, as the field metadata names them.
+_KIND_NAMES = {
+    Kind.INT32: "int",
+    Kind.BOOL: "bool",
+    Kind.STRING: "string",
+    Kind.DATETIME: "date",
+    Kind.ENUM: "enum",
+    Kind.LINK: "link",
+}
 
 
-def _declared_properties() -> tuple[str, ...]:
-    """The wire names of ChatSessionEntity's properties, in the order the code declares (and answers) them."""
-    return tuple(field.name for field in FIELDS)
+def _declared_properties() -> tuple[tuple[str, str], ...]:
+    """(wire name, kind) of ChatSessionEntity's properties, in the order the code declares (and answers) them;
+    kind is one of int, bool, string, date, enum, link."""
+    return tuple((field.name, _KIND_NAMES[field.kind]) for field in FIELDS)
 
 
 # ChatSessionEntity's properties in SuperOffice's order.
-PROPERTIES: tuple[str, ...] = _declared_properties()
+PROPERTIES: tuple[str, ...] = tuple(name for name, _ in _declared_properties())
+
+
+def link_carriers() -> dict[str, str]:
+    """Each link property with the carrier type it holds (User: Associate, ...), in order."""
+    return {field.name: field.carrier for field in FIELDS if field.kind is Kind.LINK and field.carrier is not None}
+
+
+def properties_of_kind(kind: str) -> tuple[str, ...]:
+    """The properties of one kind (int, bool, string, date, enum, link), in order."""
+    found = tuple(name for name, declared in _declared_properties() if declared == kind)
+    assert found, f"no property of kind {kind!r}"
+    return found
+
 
 # The sample request of the founding document (seed 000), headers and body copied verbatim.
 SEED_HEADERS = {

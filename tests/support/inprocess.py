@@ -3,8 +3,8 @@ httpx's ASGI transport. Built with sochat.app.create_app only, so it follows the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -40,19 +40,26 @@ async def client_for(app: SochatApp, address: tuple[str, int] | None = None) -> 
         yield client
 
 
-@asynccontextmanager
-async def in_process(
-    store: Store, *, address: tuple[str, int] | None = None, **settings: object
-) -> AsyncIterator[InProcess]:
+@contextmanager
+def started_app(store: Store, **settings: object) -> Iterator[SochatApp]:
     """The app with these Settings fields on ``store``, started for the block and shut down after it (the store
     stays open: it belongs to the caller)."""
     app = create_app(Settings(**settings), store)  # type: ignore[arg-type]
     app.startup()
     try:
-        async with client_for(app, address) as client:
-            yield InProcess(app, client)
+        yield app
     finally:
         app.shutdown()
+
+
+@asynccontextmanager
+async def in_process(
+    store: Store, *, address: tuple[str, int] | None = None, **settings: object
+) -> AsyncIterator[InProcess]:
+    """started_app with a client on it, seen from ``address``."""
+    with started_app(store, **settings) as app:
+        async with client_for(app, address) as client:
+            yield InProcess(app, client)
 
 
 def opener(
