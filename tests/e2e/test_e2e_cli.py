@@ -9,22 +9,14 @@ import pytest
 
 from sochat.store.sqlite import SqliteStore
 from support.inprocess import in_process
-from support.servers import clean_env, installed_sochat
+from support.servers import run_sochat
 
 pytestmark = pytest.mark.e2e
 
 
 def sochat(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed `sochat` console script (or `python -m sochat`) and capture its output."""
-    return subprocess.run(
-        [*installed_sochat(), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=clean_env(),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_sochat(*args, cwd=cwd)
 
 
 def test_top_level_help_lists_the_commands():

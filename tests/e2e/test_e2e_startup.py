@@ -21,7 +21,7 @@ from sochat.domain.fields import INT32_MAX
 from support.api import SAVE, TJE0
 from support.databases import Backend, postgres_backend, prepare_demo, sqlite_backend, unique_name
 from support.ports import free_port
-from support.servers import Server, Servers, installed_sochat, unprivileged
+from support.servers import Server, Servers, installed_sochat, run_sochat, unprivileged
 
 pytestmark = pytest.mark.e2e
 
@@ -34,16 +34,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def sochat(*args: str, cwd: Path, prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*(prefix or []), *installed_sochat(), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=clean_env(),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    return run_sochat(*args, cwd=cwd, prefix=prefix or (), env=clean_env())
 
 
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:

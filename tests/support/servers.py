@@ -50,6 +50,23 @@ def clean_env() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if not name.startswith("SOCHAT_")}
 
 
+def run_sochat(
+    *args: str, cwd: Path | None = None, prefix: Sequence[str] = (), env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `sochat` (installed_sochat) with ``args`` to its end, output captured, stdin empty;
+    ``env`` defaults to clean_env()."""
+    return subprocess.run(
+        [*prefix, *installed_sochat(), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env() if env is None else env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
 # -- the server -------------------------------------------------------------------------------------
 
 
