@@ -7,10 +7,9 @@ import base64
 import pytest
 
 from sochat.security.passwords import hash_password
+from support.api import SAVE
 
 pytestmark = pytest.mark.anyio
-
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
 
 
 def _basic(user: str, password: str) -> str:

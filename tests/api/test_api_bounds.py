@@ -16,14 +16,11 @@ import pytest
 from sochat.app import MAX_HEADER_BYTES, MAX_HEADER_LINES, MAX_HEADER_VALUE_BYTES
 from sochat.http.codecs.patch import MAX_DEPTH
 from sochat.http.odata import COLUMNS, MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, MAX_FILTER_VALUES
+from support.api import REST, SAVE, TJE0
+from support.bodies import JSON_PATCH, MERGE_PATCH
 
 pytestmark = pytest.mark.anyio
 
-TJE0 = ("tje0", "Tje0")
-REST = "/api/v1/ChatSession"
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
-JSON_PATCH = "application/json-patch+json"
-MERGE_PATCH = "application/merge-patch+json"
 BODY_LIMIT = 1024 * 1024
 
 

@@ -9,18 +9,15 @@ import json
 
 import pytest
 
-from sochat.domain.chat_session import FIELDS
-from sochat.domain.fields import INT32_MAX, Kind
+from sochat.domain.fields import INT32_MAX
 from sochat.transfer.records import parse_row
+from support.api import CREATE_DEFAULT, REST, SAVE, TJE0
+from support.bodies import FORM
+from support.entity import properties_of_kind
 
 pytestmark = pytest.mark.anyio
 
-TJE0 = ("tje0", "Tje0")
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
-REST = "/api/v1/ChatSession"
-DEFAULT = "/api/v1/Agents/Chat/CreateDefaultChatSessionEntity"
-FORM = "application/x-www-form-urlencoded"
-STRING_PROPERTIES = [field.name for field in FIELDS if field.kind is Kind.STRING]
+STRING_PROPERTIES = properties_of_kind("string")
 
 
 async def stored_count(api) -> int:
@@ -49,7 +46,7 @@ async def stored_count(api) -> int:
 )
 async def test_so_timezone_that_is_no_zone_is_400_naming_the_header(api, value):
     """A value that is a path, a folder, a non-zone file or far too long is a 400 naming SO-TimeZone."""
-    response = await api.client.post(DEFAULT, headers={"SO-TimeZone": value}, auth=TJE0)
+    response = await api.client.post(CREATE_DEFAULT, headers={"SO-TimeZone": value}, auth=TJE0)
     message = api.error(response, 400)
     assert "SO-TimeZone" in message
     assert value[:300] not in message or len(value) <= 64  # long values are cut in the message
@@ -57,7 +54,7 @@ async def test_so_timezone_that_is_no_zone_is_400_naming_the_header(api, value):
 
 async def test_so_timezone_nul_is_400(api):
     """NUL in SO-TimeZone is refused like any unknown zone (ASGI lets it through; HTTP parsers refuse it)."""
-    response = await api.client.post(DEFAULT, headers={"SO-TimeZone": "Europe/Oslo\x00"}, auth=TJE0)
+    response = await api.client.post(CREATE_DEFAULT, headers={"SO-TimeZone": "Europe/Oslo\x00"}, auth=TJE0)
     assert "SO-TimeZone" in api.error(response, 400)
 
 
@@ -67,7 +64,7 @@ async def test_so_timezone_nul_is_400(api):
 )
 async def test_so_timezone_real_zones_still_work(api, value, echoed):
     """IANA names, SuperOffice codes and numeric ids are still accepted and echoed."""
-    response = await api.client.post(DEFAULT, headers={"SO-TimeZone": value}, auth=TJE0)
+    response = await api.client.post(CREATE_DEFAULT, headers={"SO-TimeZone": value}, auth=TJE0)
     assert response.status_code == 200, response.text
     assert response.headers["so-timezone"] == echoed
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.anyio
+from support.api import GET, SAVE, TJE0
 
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
-GET = "/api/v1/Agents/Chat/GetChatSessionEntity"
-TJE0 = ("tje0", "Tje0")
+pytestmark = pytest.mark.anyio
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,10 @@ import sqlite3
 
 import pytest
 
+from support.api import TJE0
+
 pytestmark = pytest.mark.anyio
 
-TJE0 = ("tje0", "Tje0")
 JSON = "application/json; charset=utf-8"
 
 SEED_DATES_UTC = {

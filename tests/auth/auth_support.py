@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import sqlite3
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,32 +19,25 @@ import anyio.to_thread
 import httpx
 from click.testing import CliRunner, Result
 
-from sochat.app import SochatApp, create_app
+from sochat.app import SochatApp
 from sochat.cli import main as sochat_cli
 from sochat.domain import datetimes
 from sochat.security.tokens import new_access_token, new_secret, new_ticket, token_hash
-from sochat.settings import Settings
 from sochat.store.protocol import NewToken, Store
 from sochat.store.sqlite import SqliteStore
+from support.api import ERROR_KEYS, SAVE, TJE0
+from support.inprocess import client_for, in_process, new_client
+from support.servers import PYTHON_SOCHAT
 
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
-GET = "/api/v1/Agents/Chat/GetChatSessionEntity"
-DELETE = "/api/v1/Agents/Chat/DeleteChatSessionEntity"
-LIST = "/api/v1/ChatSession"
 LOGIN = "/api/v1/Authentication/Login"
 LOGOUT = "/api/v1/Authentication/Logout"
 TOKEN = "/api/v1/oauth/token"
-
-TJE0 = ("tje0", "Tje0")  # admin
-AGENT1 = ("agent1", "Agent1")  # agent
-VIEWER = ("viewer", "Viewer1")  # readonly
 
 REMOTE = "203.0.113.7"  # TEST-NET-3: not loopback, so per-address lockout applies
 OTHER_REMOTE = "203.0.113.8"
 SESSION_COOKIE = "SOCHAT_SESSION"
 XSRF_COOKIE = "XSRF-TOKEN"
 REFUSED_CHALLENGES = {"basic", "soticket", "bearer"}  # the schemes that have a WWW-Authenticate challenge
-ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
 SAVE_BODY = {"CustomerName": "auth test"}
 MINUTE_TICKS = 60 * datetimes.TICKS_PER_SECOND
 ISSUER = "https://login.example.test/"  # the OpenID Connect issuer the JWT tests configure
@@ -116,8 +108,7 @@ class AuthApi:
     @asynccontextmanager
     async def client_at(self, address: str) -> AsyncIterator[httpx.AsyncClient]:
         """Another client on the same app from another address."""
-        transport = httpx.ASGITransport(app=self.app, client=(address, 5001))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with client_for(self.app, (address, 5001)) as client:
             yield client
 
     async def save(
@@ -206,22 +197,19 @@ class AuthApi:
 async def app_client(store: Store, **settings: object) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
     """The app on any test store (SQLite or PostgreSQL); yields a function making a client seen from a given
     address."""
-    app = create_app(Settings(**settings), store)  # type: ignore[arg-type]
-    app.startup()
     clients: list[httpx.AsyncClient] = []
+    async with in_process(store, **settings) as opened:
 
-    def client_at(address: str) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=app, client=(address, 5000))
-        client = httpx.AsyncClient(transport=transport, base_url="http://test")
-        clients.append(client)
-        return client
+        def client_at(address: str) -> httpx.AsyncClient:
+            client = new_client(opened.app, (address, 5000))
+            clients.append(client)
+            return client
 
-    try:
-        yield client_at
-    finally:
-        for client in clients:
-            await client.aclose()
-        app.shutdown()
+        try:
+            yield client_at
+        finally:
+            for client in clients:
+                await client.aclose()
 
 
 def assert_refused(response: httpx.Response, status: int = 401) -> dict[str, object]:
@@ -237,7 +225,7 @@ def assert_refused(response: httpx.Response, status: int = 401) -> dict[str, obj
 
 
 def python_sochat() -> list[str]:
-    return [sys.executable, "-m", "sochat"]
+    return list(PYTHON_SOCHAT)
 
 
 def user_id(store: SqliteStore, name: str) -> int:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import jwt
 import pytest
 from auth_support import AUDIENCE, ISSUER, REMOTE, AuthApi
@@ -18,9 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from sochat.app import create_app
-from sochat.settings import Settings
 from sochat.store.sqlite import SqliteStore
+from support.inprocess import opener
 
 AuthFactory = Callable[..., AbstractAsyncContextManager[AuthApi]]
 
@@ -29,18 +27,7 @@ AuthFactory = Callable[..., AbstractAsyncContextManager[AuthApi]]
 def auth_factory(store: SqliteStore, db_path: Path) -> AuthFactory:
     """Open the app with the given Settings fields, as an async context manager yielding an AuthApi."""
 
-    @asynccontextmanager
-    async def open_app(**settings: object) -> AsyncIterator[AuthApi]:
-        app = create_app(Settings(**settings), store)  # type: ignore[arg-type]
-        app.startup()
-        try:
-            transport = httpx.ASGITransport(app=app, client=(REMOTE, 5000))
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield AuthApi(app, client, store, db_path)
-        finally:
-            app.shutdown()
-
-    return open_app
+    return opener(store, lambda opened: AuthApi(opened.app, opened.client, store, db_path), address=(REMOTE, 5000))
 
 
 @pytest.fixture

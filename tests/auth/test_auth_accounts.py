@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from auth_support import AGENT1, GET, TJE0, assert_refused, basic, user_id
+from auth_support import assert_refused, basic, user_id
+
+from support.api import AGENT1, GET, TJE0
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from auth_support import GET, TJE0, TOKEN, assert_refused, basic
+from auth_support import TOKEN, assert_refused, basic
+
+from support.api import GET, TJE0
 
 pytestmark = pytest.mark.anyio
 

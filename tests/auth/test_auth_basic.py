@@ -6,7 +6,9 @@ import base64
 
 import pytest
 from argon2 import PasswordHasher
-from auth_support import LIST, SAVE, TJE0, assert_refused, basic
+from auth_support import assert_refused, basic
+
+from support.api import LIST, SAVE, TJE0
 
 pytestmark = pytest.mark.anyio
 

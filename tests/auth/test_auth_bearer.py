@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import anyio
 import pytest
-from auth_support import AGENT1, LOGOUT, TJE0, TOKEN, VIEWER, assert_refused, basic, user_id
+from auth_support import LOGOUT, TOKEN, assert_refused, basic, user_id
+
+from support.api import AGENT1, TJE0, VIEWER
 
 pytestmark = pytest.mark.anyio
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from auth_support import LOGIN, LOGOUT, SESSION_COOKIE, TJE0, XSRF_COOKIE, assert_refused, basic, set_cookies, user_id
+from auth_support import LOGIN, LOGOUT, SESSION_COOKIE, XSRF_COOKIE, assert_refused, basic, set_cookies, user_id
+
+from support.api import TJE0
 
 pytestmark = pytest.mark.anyio
 

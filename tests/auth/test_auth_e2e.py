@@ -4,8 +4,6 @@ run on the same database while the server runs."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,36 +13,24 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from auth_support import AGENT1, AUDIENCE, DELETE, ISSUER, LOGIN, SAVE, SAVE_BODY, TJE0, TOKEN, basic, python_sochat
+from auth_support import AUDIENCE, ISSUER, LOGIN, SAVE_BODY, TOKEN, basic, python_sochat
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from support.api import AGENT1, DELETE, SAVE, TJE0
+from support.servers import Server, clean_env, running
+
 pytestmark = pytest.mark.e2e
-
-STARTUP_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def clean_env() -> dict[str, str]:
-    return {name: value for name, value in os.environ.items() if not name.startswith("SOCHAT_")}
 
 
 @dataclass
 class Live:
-    process: subprocess.Popen[bytes]
-    base_url: str
+    server: Server
     database: Path
-    stderr_path: Path
     jwt_key: rsa.RSAPrivateKey
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=15.0, trust_env=False)
+        return self.server.sync_client(None, timeout=15.0)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run `python -m sochat ARGS --database <the server's database>` as its own process."""
@@ -72,56 +58,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     jwk["kid"] = "e2e"
     jwks = folder / "jwks.json"
     jwks.write_text(json.dumps({"keys": [jwk]}))
-    port = free_port()
     database = folder / "sochat.db"
-    stderr_path = folder / "server.stderr"
-    command = [
-        *python_sochat(),
-        "serve",
-        "--port",
-        str(port),
-        "--database",
-        f"sqlite:///{database}",
-        "--demo",
-        "--oidc-jwks",
-        str(jwks),
-        "--oidc-issuer",
-        ISSUER,
-        "--oidc-audience",
-        AUDIENCE,
-    ]
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=clean_env(), cwd=folder)
-    server = Live(process, f"http://127.0.0.1:{port}", database, stderr_path, key)
-    try:
-        wait_ready(server)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def wait_ready(server: Live) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    last = "no answer"
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"sochat serve exited early; stderr:\n{server.stderr_path.read_text(errors='replace')}")
-        try:
-            with httpx.Client(trust_env=False, timeout=1.0) as probe:
-                response = probe.get(f"{server.base_url}/health/ready")
-        except httpx.TransportError as exc:
-            last = repr(exc)
-        else:
-            if response.status_code == 200:
-                return
-            last = f"status {response.status_code}"
-        time.sleep(0.05)
-    pytest.fail(f"sochat serve not ready ({last}); stderr:\n{server.stderr_path.read_text(errors='replace')}")
+    options = ("--demo", "--oidc-jwks", str(jwks), "--oidc-issuer", ISSUER, "--oidc-audience", AUDIENCE)
+    server = Server(f"sqlite:///{database}", folder, args=options, log_level=None)
+    with running(server):
+        yield Live(server, database, key)
 
 
 def save(client: httpx.Client, headers: dict[str, str]) -> httpx.Response:

@@ -21,12 +21,12 @@ from auth_support import app_client
 from sochat.agents.lockout import NAME_BUCKETS
 from sochat.security import passwords
 from sochat.store.protocol import Store
+from support.api import GET
 
 pytestmark = pytest.mark.anyio
 
 LOGIN = "/api/v1/Authentication/Login"
 TOKEN = "/api/v1/oauth/token"
-GET = "/api/v1/Agents/Chat/GetChatSessionEntity"
 ATTEMPTS = 1000
 MEGABYTE = 1_000_000
 NO_SLOWING = {"lockout_slow_after": 10 * ATTEMPTS}  # the test measures storage; no answer is delayed
@@ -58,8 +58,8 @@ def database_sql(database: str, store: Store, request: pytest.FixtureRequest) ->
         return on_sqlite
     import psycopg
 
-    from database_backends import with_query
     from sochat.store.postgres import postgres_conninfo
+    from support.databases import with_query
 
     url: str = request.getfixturevalue("postgres_url")
     schema: str = request.getfixturevalue("postgres_module_schema")

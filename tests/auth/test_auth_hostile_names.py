@@ -10,9 +10,10 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from auth_support import GET, LOGIN, TOKEN, app_client
+from auth_support import LOGIN, TOKEN, app_client
 
 from sochat.store.protocol import Store
+from support.api import GET
 
 pytestmark = pytest.mark.anyio
 

@@ -7,18 +7,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from auth_support import (
-    LOGIN,
-    MINUTE_TICKS,
-    OTHER_REMOTE,
-    REMOTE,
-    TJE0,
-    TOKEN,
-    assert_refused,
-    basic,
-)
+from auth_support import LOGIN, MINUTE_TICKS, OTHER_REMOTE, REMOTE, TOKEN, assert_refused, basic
 
 from sochat.agents.lockout import name_bucket
+from support.api import TJE0
 
 pytestmark = pytest.mark.anyio
 

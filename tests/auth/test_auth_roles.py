@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from auth_support import AGENT1, DELETE, LIST, TJE0, VIEWER, assert_refused, basic
+from auth_support import assert_refused, basic
+
+from support.api import AGENT1, DELETE, LIST, TJE0, VIEWER
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from auth_support import LOGOUT, TJE0, assert_refused, ticks_now, user_id
+from auth_support import LOGOUT, assert_refused, ticks_now, user_id
+
+from support.api import TJE0
 
 pytestmark = pytest.mark.anyio
 

@@ -16,13 +16,12 @@ from click.testing import CliRunner, Result
 
 from sochat.cli import main
 from sochat.store.protocol import Store
+from support.api import CREATE_DEFAULT as CREATE_DEFAULT  # the paths, re-exported for this folder
+from support.api import DELETE as DELETE
+from support.api import GET as GET
+from support.api import REST as REST
+from support.api import SAVE as SAVE
 
-AGENT_PATH = "/api/v1/Agents/Chat/"
-SAVE = AGENT_PATH + "SaveChatSessionEntity"
-GET = AGENT_PATH + "GetChatSessionEntity"
-DELETE = AGENT_PATH + "DeleteChatSessionEntity"
-CREATE_DEFAULT = AGENT_PATH + "CreateDefaultChatSessionEntity"
-REST = "/api/v1/ChatSession"
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 

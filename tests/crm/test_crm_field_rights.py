@@ -26,6 +26,8 @@ from crm_support import (
     user_link,
 )
 
+from support.entity import PROPERTIES
+
 pytestmark = pytest.mark.anyio
 
 CUSTOMER_FIELDS = ("Rating", "CustomerConsented")
@@ -80,7 +82,7 @@ async def test_field_right_reasons_name_the_cause(crm: Crm) -> None:
     readonly = (await _answers(crm, "readonly"))[0]["FieldProperties"]
     customer = {agent[name]["FieldRight"]["Reason"] for name in CUSTOMER_FIELDS}
     assert customer == {"[SR_SOCHAT_CUSTOMER_FIELD]"}
-    no_update = {readonly[name]["FieldRight"]["Reason"] for name in ENTITY_PROPERTIES if name != "ChatSessionId"}
+    no_update = {readonly[name]["FieldRight"]["Reason"] for name in PROPERTIES if name != "ChatSessionId"}
     assert len(no_update) == 1
     assert no_update != customer
     assert agent["ChatSessionId"]["FieldRight"]["Reason"] not in customer | no_update

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from crm_support import (
     GET,
@@ -26,9 +25,8 @@ from crm_support import (
     sqlite_url,
 )
 
-from sochat.app import create_app
-from sochat.settings import Settings
 from sochat.store.sqlite import SqliteStore
+from support.inprocess import in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -386,16 +384,13 @@ async def test_password_hashes_carry_sign_in_over(company_path: Path, tmp_path: 
     for name in ("with", "without"):
         assert import_file(tmp_path / f"{name}.db", tmp_path / f"{name}.jsonl").exit_code == 0
         store = SqliteStore(tmp_path / f"{name}.db")
-        app = create_app(Settings(), store)
-        app.startup()
         try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            async with in_process(store) as opened:
                 answers = [
-                    await client.post(GET, params={"chatSessionEntityId": 1}, auth=user.auth)
+                    await opened.client.post(GET, params={"chatSessionEntityId": 1}, auth=user.auth)
                     for user in (*USERS.values(), OTHER_AGENT)
                 ]
         finally:
-            app.shutdown()
             store.close()
         statuses[name] = [answer.status_code for answer in answers]
     assert statuses == {"with": [200] * 4, "without": [401] * 4}

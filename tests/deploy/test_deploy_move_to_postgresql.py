@@ -13,15 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from database_backends import Backend, postgres_backend, sqlite_backend
 from sochat.demo import load_demo
 from sochat.store.sqlite import SqliteStore
-from sochat_servers import TJE0, Server, Servers
+from support.api import GET, SAVE, TJE0
+from support.databases import Backend, postgres_backend, sqlite_backend
+from support.servers import Server, Servers
 
 pytestmark = pytest.mark.deploy
 
-GET = "/api/v1/Agents/Chat/GetChatSessionEntity"
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
 # docs/deployment.md, step 3: for each table, the highest id SQLite ever handed out (sqlite_sequence) ...
 SQLITE_HIGHEST_IDS = "SELECT name, seq FROM sqlite_sequence"
 # ... becomes the last value of PostgreSQL's sequence (never lower than what the import left: SQLite's counter

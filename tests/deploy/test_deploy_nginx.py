@@ -25,15 +25,15 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from database_backends import Backend, postgres_backend, prepare_demo, unique_name, with_query
-from sochat_servers import TJE0, Server, Servers, free_port
+from support.api import GET, SAVE, TJE0
+from support.databases import Backend, postgres_backend, prepare_demo, unique_name, with_query
+from support.ports import free_port
+from support.servers import Server, Servers
 
 pytestmark = pytest.mark.deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "nginx" / "sochat.conf"
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
-GET = "/api/v1/Agents/Chat/GetChatSessionEntity"
 LOGIN = "/api/v1/Authentication/Login"
 POOL_SIZE = 3
 LOCK_AFTER = 3

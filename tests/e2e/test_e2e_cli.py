@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
-from sochat.app import create_app
-from sochat.settings import Settings
 from sochat.store.sqlite import SqliteStore
+from support.inprocess import in_process
+from support.servers import run_sochat
 
 pytestmark = pytest.mark.e2e
 
 
 def sochat(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed `sochat` console script (or `python -m sochat`) and capture its output."""
-    script = Path(sys.executable).parent / "sochat"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "sochat"]
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SOCHAT_")}
-    return subprocess.run(
-        [*command, *args], capture_output=True, text=True, timeout=60, env=env, cwd=cwd, stdin=subprocess.DEVNULL
-    )
+    return run_sochat(*args, cwd=cwd)
 
 
 def test_top_level_help_lists_the_commands():
@@ -92,16 +84,12 @@ async def test_user_added_by_the_cli_can_sign_in(tmp_path, anyio_backend):
     assert result.returncode == 0, result.stderr
 
     store = SqliteStore(path)
-    app = create_app(Settings(), store)
-    app.startup()
     try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with in_process(store) as opened:
             url = "/api/v1/Agents/Chat/SaveChatSessionEntity"
-            ok = await client.post(url, json={"CustomerName": "cli"}, auth=("dave", "Dave-pw1"))
-            refused = await client.post(url, json={}, auth=("dave", "wrong"))
+            ok = await opened.client.post(url, json={"CustomerName": "cli"}, auth=("dave", "Dave-pw1"))
+            refused = await opened.client.post(url, json={}, auth=("dave", "wrong"))
     finally:
-        app.shutdown()
         store.close()
     assert ok.status_code == 200, ok.text
     assert ok.json()["CustomerName"] == "cli"

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,19 +17,15 @@ import httpx
 import pytest
 from psycopg import sql
 
-from database_backends import Backend, postgres_backend, prepare_demo, sqlite_backend, unique_name
 from sochat.domain.fields import INT32_MAX
-from sochat_servers import TJE0, Server, Servers, free_port
+from support.api import SAVE, TJE0
+from support.databases import Backend, postgres_backend, prepare_demo, sqlite_backend, unique_name
+from support.ports import free_port
+from support.servers import Server, Servers, installed_sochat, run_sochat, unprivileged
 
 pytestmark = pytest.mark.e2e
 
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
 TIMEOUT = 30.0
-
-
-def sochat_command() -> list[str]:
-    script = Path(sys.executable).parent / "sochat"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sochat"]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -40,26 +34,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def sochat(*args: str, cwd: Path, prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*(prefix or []), *sochat_command(), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=clean_env(),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-
-
-def unprivileged() -> list[str]:
-    """A prefix that runs a command without root's power over file permissions (nothing when not root)."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("as root, the server needs setpriv (util-linux) to lose the right to write read-only files")
-    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+    return run_sochat(*args, cwd=cwd, prefix=prefix or (), env=clean_env())
 
 
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -252,7 +227,12 @@ def test_a_postgresql_url_without_schema_names_the_schema_it_migrates(
 
 def test_serve_help_shows_both_database_url_forms_and_one_percent() -> None:
     result = subprocess.run(
-        [*sochat_command(), "serve", "--help"], capture_output=True, text=True, timeout=60, env=clean_env(), check=False
+        [*installed_sochat(), "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     flat = " ".join(result.stdout.split())
@@ -263,15 +243,6 @@ def test_serve_help_shows_both_database_url_forms_and_one_percent() -> None:
 
 
 # -- edges over real sockets, both databases ----------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def demo_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    if request.param == "sqlite":
-        yield prepare_demo(sqlite_backend(tmp_path / "sochat.db"))
-        return
-    with postgres_backend(request.getfixturevalue("postgres_url")) as opened:
-        yield prepare_demo(opened)
 
 
 def test_an_imported_highest_id_makes_creates_507_not_500(demo_backend: Backend, tmp_path: Path) -> None:

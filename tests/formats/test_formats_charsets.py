@@ -7,18 +7,12 @@ from urllib.parse import urlencode
 
 import pytest
 
+from support.bodies import REQUEST_TYPES
+
 pytestmark = pytest.mark.anyio
 
 NAME = "\u00c6sa \u00d8stby-\u00c5sen \u00fc\u00e9"  # Latin-1 characters, so every charset under test can carry it
-SUPPORTED = (
-    "application/json",
-    "text/json",
-    "application/xml",
-    "text/xml",
-    "application/x-www-form-urlencoded",
-    "application/json-patch+json",
-    "application/merge-patch+json",
-)
+SUPPORTED = REQUEST_TYPES
 
 
 def _bodies(name: str) -> dict[str, str]:

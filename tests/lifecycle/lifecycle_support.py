@@ -1,91 +1,31 @@
-"""Helpers for the lifecycle tests (issue 9): a real `sochat serve` process, and the wire formats spelled out.
+"""Helpers for the lifecycle tests (issue 9): a real `sochat serve` process, and reading its answers.
 
 Nothing here imports the server's code paths for requests: every call goes over TCP to the real process.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
-from xml.sax.saxutils import escape
 
 import httpx
 from lxml import etree
 
-from sochat.demo import load_demo
-from sochat.store.sqlite import SqliteStore
-
-AGENT = "/api/v1/Agents/Chat/"
-CREATE_DEFAULT = AGENT + "CreateDefaultChatSessionEntity"
-SAVE = AGENT + "SaveChatSessionEntity"
-GET = AGENT + "GetChatSessionEntity"
-DELETE = AGENT + "DeleteChatSessionEntity"
-REST = "/api/v1/ChatSession"
-
-TJE0 = ("tje0", "Tje0")  # admin
-AGENT1 = ("agent1", "Agent1")  # agent: no delete
-VIEWER = ("viewer", "Viewer1")  # readonly
+from support import bodies
+from support.api import ERROR_KEYS, REST
+from support.bodies import REQUEST_TYPES
+from support.databases import prepare_demo, sqlite_backend
+from support.entity import PROPERTIES, full_entity, properties_of_kind
+from support.servers import Server
 
 NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
 UNSET_DATE = "0001-01-01T00:00:00"
 
-BODY_TYPES = (
-    "application/json",
-    "text/json",
-    "application/xml",
-    "text/xml",
-    "application/x-www-form-urlencoded",
-    "application/json-patch+json",
-    "application/merge-patch+json",
-)
+BODY_TYPES = REQUEST_TYPES
 ANSWER_TYPES = ("application/json", "text/json", "application/xml", "text/xml")
 
-# ChatSessionEntity's 31 properties in SuperOffice's order.
-PROPERTIES = (
-    "ChatSessionId",
-    "TopicId",
-    "User",
-    "Person",
-    "CustomerAlias",
-    "CustomerHost",
-    "CustomerName",
-    "CustomerEmail",
-    "CustomerPhone",
-    "CustomerConsented",
-    "CustomerCompanyName",
-    "Status",
-    "FirstMessage",
-    "LastMessage",
-    "WhenRequested",
-    "WhenStarted",
-    "WhenEnded",
-    "WhenIdle",
-    "WhenFetched",
-    "SessionKey",
-    "InitialQueuePos",
-    "AlertLevel",
-    "Rank",
-    "Flags",
-    "Contact",
-    "Project",
-    "Sale",
-    "Ticket",
-    "TransferTo",
-    "ChatbotIsActive",
-    "Rating",
-)
 # What $select answers for a property it leaves out (decision 18): null for reference types (strings, carriers)
 # and the default of the type for value types, in JSON. left_out_text() gives the XML form.
 LEFT_OUT: dict[str, Any] = {name: None for name in PROPERTIES} | {
@@ -101,7 +41,6 @@ LEFT_OUT: dict[str, Any] = {name: None for name in PROPERTIES} | {
     "ChatbotIsActive": False,
     "Rating": 0,
 }
-STARTUP_TIMEOUT = 30.0
 
 
 def left_out_text(name: str, *, xml: bool) -> Any:
@@ -111,136 +50,16 @@ def left_out_text(name: str, *, xml: bool) -> Any:
     return as_text(LEFT_OUT[name])
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class LiveServer:
-    """One `python -m sochat serve` process on a free loopback port, stderr kept in a file.
-
-    Its database holds the demo users and topics but none of `--demo`'s 300 sample sessions, so the
-    list tests see exactly the rows they create.
-    """
-
-    def __init__(self, directory: Path, *extra: str) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.database = directory / "sochat.db"
-        self.stderr_path = directory / "server.stderr"
-        store = SqliteStore(self.database)
-        try:
-            store.migrate()
-            load_demo(store)
-        finally:
-            store.close()
-        command = [
-            sys.executable,
-            "-m",
-            "sochat",
-            "serve",
-            "--port",
-            str(self.port),
-            "--database",
-            f"sqlite:///{self.database}",
-            *extra,
-        ]
-        env = {name: value for name, value in os.environ.items() if not name.startswith("SOCHAT_")}
-        with self.stderr_path.open("wb") as stderr:
-            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=directory)
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        last = "no answer yet"
-        while time.monotonic() < deadline:
-            code = self.process.poll()
-            if code is not None:
-                raise AssertionError(f"sochat serve exited with {code} before it was ready:\n{self.stderr()}")
-            try:
-                with httpx.Client(trust_env=False, timeout=1.0) as probe:
-                    response = probe.get(f"{self.base_url}/health/ready")
-            except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}"
-            else:
-                if response.status_code == 200:
-                    return
-                last = f"status {response.status_code}: {response.text[:200]}"
-            time.sleep(0.05)
-        raise AssertionError(f"sochat serve not ready within {STARTUP_TIMEOUT}s ({last}):\n{self.stderr()}")
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it does not stop within 10 s; only this process is signalled."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    def client(self, auth: tuple[str, str] | None = TJE0, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, auth=auth, timeout=30.0, trust_env=False, **kwargs)
-
-    def async_client(self, auth: tuple[str, str] | None = TJE0) -> httpx.AsyncClient:
-        limits = httpx.Limits(max_connections=50)
-        return httpx.AsyncClient(base_url=self.base_url, auth=auth, timeout=60.0, trust_env=False, limits=limits)
-
-
-# -- request bodies ------------------------------------------------------------------------------
-
-
-def _xml_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return escape(str(value))
-
-
-def _xml_members(entity: dict[str, Any]) -> str:
-    parts = []
-    for name, value in entity.items():
-        if value is None:
-            parts.append(f'<{name} i:nil="true"/>')
-        elif isinstance(value, dict):
-            parts.append(f"<{name}>{_xml_members(value)}</{name}>")
-        else:
-            parts.append(f"<{name}>{_xml_text(value)}</{name}>")
-    return "".join(parts)
-
-
-def _form_fields(prefix: str, entity: dict[str, Any], out: list[tuple[str, str]]) -> None:
-    for name, value in entity.items():
-        key = f"{prefix}{name}"
-        if isinstance(value, dict):
-            _form_fields(key + ".", value, out)
-        elif isinstance(value, bool):
-            out.append((key, "true" if value else "false"))
-        else:
-            out.append((key, "" if value is None else str(value)))
+def demo_server(directory: Path) -> Server:
+    """A `sochat serve` (not started) on a database in ``directory`` with the demo users and topics but none of
+    `--demo`'s 300 sample sessions, so the list tests see exactly the rows they create."""
+    database = prepare_demo(sqlite_backend(directory / "sochat.db"))
+    return Server(database.url, directory, log_level=None)
 
 
 def encode_body(entity: dict[str, Any], content_type: str) -> bytes:
     """``entity`` (JSON-shaped) as a body of ``content_type``; the patch types patch the named or default entity."""
-    if content_type in ("application/json", "text/json", "application/merge-patch+json"):
-        return json.dumps(entity).encode("utf-8")
-    if content_type in ("application/xml", "text/xml"):
-        text = f'<?xml version="1.0" encoding="utf-8"?><ChatSessionEntity xmlns:i="{XSI}">'
-        return (text + _xml_members(entity) + "</ChatSessionEntity>").encode("utf-8")
-    if content_type == "application/x-www-form-urlencoded":
-        fields: list[tuple[str, str]] = []
-        _form_fields("", entity, fields)
-        return urlencode(fields).encode("ascii")
-    if content_type == "application/json-patch+json":
-        ops: list[dict[str, Any]] = []
-        if entity.get("ChatSessionId"):
-            ops.append({"op": "test", "path": "/ChatSessionId", "value": entity["ChatSessionId"]})
-        ops += [{"op": "replace", "path": f"/{name}", "value": value} for name, value in entity.items()]
-        return json.dumps(ops).encode("utf-8")
-    raise AssertionError(f"no encoder for {content_type}")
+    return bodies.body(entity, content_type, keep_id=True)
 
 
 # -- answers -------------------------------------------------------------------------------------
@@ -288,8 +107,8 @@ def as_text(value: Any) -> Any:
 
 
 def properties(entity: dict[str, Any]) -> dict[str, Any]:
-    """The 31 properties of an entity answer, as text (carriers without their rights)."""
-    assert list(entity)[:31] == list(PROPERTIES), list(entity)
+    """The properties of an entity answer, as text (carriers without their rights)."""
+    assert list(entity)[: len(PROPERTIES)] == list(PROPERTIES), list(entity)
     out = {}
     for name in PROPERTIES:
         value = as_text(entity[name])
@@ -312,40 +131,14 @@ def error_message(response: httpx.Response, status: int) -> str:
 
 
 def rich_entity(marker: str) -> dict[str, Any]:
-    """A create body with all 31 properties set to non-default values; ``marker`` makes it recognisable."""
-    return {
-        "ChatSessionId": 0,
-        "TopicId": 2,
-        "User": {"AssociateId": 1},
-        "Person": {"PersonId": 4711},
-        "CustomerAlias": "jsmith",
-        "CustomerHost": "195.88.54.16",
-        "CustomerName": f"John Smith & Sons <{marker}>",
-        "CustomerEmail": "john.smith@example.com",
-        "CustomerPhone": "+1-555-0123",
-        "CustomerConsented": True,
-        "CustomerCompanyName": "Acme \u00e6\u00f8\u00e5",
-        "Status": "CustomerLast",
-        "FirstMessage": "Hi, I need help with order #42 = 50% off?",
-        "LastMessage": "Ha det bra! \u2713",
-        "WhenRequested": "2024-12-15T09:22:45.1234567+01:00",
-        "WhenStarted": "2024-12-15T09:23:15.0000001+01:00",
-        "WhenEnded": "2024-12-15T09:25:50.9999999Z",
-        "WhenIdle": "2024-12-15T08:25:50.5+00:00",
-        "WhenFetched": "2024-12-15T09:23:10.0850049-05:00",
-        "SessionKey": marker,
-        "InitialQueuePos": 3,
-        "AlertLevel": 2,
-        "Rank": 5,
-        "Flags": "UserIsTyping",
-        "Contact": {"ContactId": 12},
-        "Project": {"ProjectId": 13},
-        "Sale": {"SaleId": 14},
-        "Ticket": {"TicketId": 15},
-        "TransferTo": {"AssociateId": 2},
-        "ChatbotIsActive": True,
-        "Rating": 4,
-    }
+    """A create body with every property set to non-default values; ``marker`` makes it recognisable."""
+    return full_entity(
+        CustomerName=f"John Smith & Sons <{marker}>",
+        CustomerCompanyName="Acme \u00e6\u00f8\u00e5",
+        FirstMessage="Hi, I need help with order #42 = 50% off?",
+        LastMessage="Ha det bra! \u2713",
+        SessionKey=marker,
+    )
 
 
 def other_entity(marker: str) -> dict[str, Any]:
@@ -410,22 +203,6 @@ def count_sessions(client: httpx.Client, filter_text: str | None = None) -> int:
     return len(list_all(client, params))
 
 
-_STRINGS = (
-    "CustomerAlias",
-    "CustomerHost",
-    "CustomerName",
-    "CustomerEmail",
-    "CustomerPhone",
-    "CustomerCompanyName",
-    "FirstMessage",
-    "LastMessage",
-    "SessionKey",
-)
-_NUMBERS = ("ChatSessionId", "TopicId", "InitialQueuePos", "AlertLevel", "Rank", "Rating")
-_LINKS = ("User", "Person", "Contact", "Project", "Sale", "Ticket", "TransferTo")
-_UNSET_DATES = ("WhenStarted", "WhenEnded", "WhenIdle", "WhenFetched")
-
-
 def instant(text: str) -> datetime:
     """An ISO date-time (0-7 fractional digits, Z/offset/none = UTC) as an aware datetime, to the microsecond."""
     match = re.fullmatch(r"([^.Z+]+?)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?", text)
@@ -438,15 +215,17 @@ def instant(text: str) -> datetime:
 def check_default_entity(entity: dict[str, Any], *, xml: bool, since: datetime) -> None:
     """docs/api.md's default entity: zeros, "" strings, no links, unset dates except WhenRequested = now."""
     values = properties(entity)
-    for name in _NUMBERS:
+    for name in properties_of_kind("int"):
         assert values[name] == "0", name
-    for name in _STRINGS:
+    for name in properties_of_kind("string"):
         assert values[name] == "", name
-    for name in _LINKS:
+    for name in properties_of_kind("link"):
         assert values[name] is None, name
-    for name in _UNSET_DATES:
-        assert values[name] == UNSET_DATE, name
-    assert values["CustomerConsented"] == values["ChatbotIsActive"] == "false"
+    for name in properties_of_kind("date"):
+        if name != "WhenRequested":
+            assert values[name] == UNSET_DATE, name
+    for name in properties_of_kind("bool"):
+        assert values[name] == "false", name
     assert values["Status"] == "Invalid"
     # Flags 0 is "CustomerIsTyping" in JSON and the empty list in XML (docs/formats.md).
     assert values["Flags"] == ("" if xml else "CustomerIsTyping")

@@ -11,13 +11,8 @@ import pytest
 from lifecycle_support import (
     ANSWER_TYPES,
     BODY_TYPES,
-    CREATE_DEFAULT,
-    DELETE,
-    GET,
     LEFT_OUT,
     NIL,
-    PROPERTIES,
-    SAVE,
     check_default_entity,
     count_sessions,
     decode,
@@ -28,6 +23,9 @@ from lifecycle_support import (
     rich_entity,
 )
 from lxml import etree
+
+from support.api import CREATE_DEFAULT, DELETE, GET, SAVE
+from support.entity import PROPERTIES
 
 pytestmark = pytest.mark.e2e
 

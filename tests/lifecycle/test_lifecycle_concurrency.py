@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from lifecycle_support import REST, LiveServer
+
+from support.api import REST
+from support.servers import Server
 
 pytestmark = pytest.mark.e2e
 
@@ -31,8 +33,8 @@ FIELDS: list[tuple[str, Any, Any]] = [
 ]
 
 
-def _create(live: LiveServer) -> dict[str, Any]:
-    with live.client() as client:
+def _create(live: Server) -> dict[str, Any]:
+    with live.sync_client() as client:
         response = client.post(REST, json={"Status": "InQueue", "CustomerName": "before"})
         assert response.status_code == 200, response.text[:500]
         created: dict[str, Any] = response.json()
@@ -47,7 +49,7 @@ def test_twenty_concurrent_merge_patches_all_land(live):
     path = f"{REST}/{chat_session_id}"
 
     async def run() -> list[httpx.Response]:
-        async with live.async_client() as client:
+        async with live.client(connections=50, timeout=60.0) as client:
             start = asyncio.Event()
 
             async def one(name: str, value: Any) -> httpx.Response:
@@ -63,7 +65,7 @@ def test_twenty_concurrent_merge_patches_all_land(live):
     failed = [(name, r.status_code) for (name, _, _), r in zip(FIELDS, answers, strict=True) if r.is_error]
     sample = next((r.text[:300] for r in answers if r.is_error), "")
     assert failed == [], f"{len(failed)} of {WRITERS} concurrent PATCHes did not land: {failed}; e.g. {sample}"
-    with live.client() as client:
+    with live.sync_client() as client:
         final = client.get(path)
     stored = final.json()
     assert {name: stored[name] for name, _, _ in FIELDS} == {name: answered for name, _, answered in FIELDS}
@@ -78,7 +80,7 @@ def test_concurrent_if_match_increments_lose_no_update(live):
     path = f"{REST}/{chat_session_id}"
 
     async def run() -> list[int]:
-        async with live.async_client() as client:
+        async with live.client(connections=50, timeout=60.0) as client:
 
             async def increment() -> int:
                 for attempt in range(1, 200):
@@ -96,7 +98,7 @@ def test_concurrent_if_match_increments_lose_no_update(live):
 
     attempts = asyncio.run(run())
     assert max(attempts) > 1, "the increments did not overlap, so this proved nothing"
-    with live.client() as client:
+    with live.sync_client() as client:
         final = client.get(path)
     assert final.json()["Rank"] == WRITERS
     assert final.headers["etag"] == f'"{chat_session_id}.{1 + WRITERS}"'

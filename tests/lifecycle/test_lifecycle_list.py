@@ -16,7 +16,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from lifecycle_support import AGENT1, REST, LiveServer, decode, error_message, list_all
+from lifecycle_support import decode, error_message, list_all
+
+from support.api import AGENT1, REST
+from support.servers import Server
 
 pytestmark = pytest.mark.e2e
 
@@ -152,7 +155,7 @@ def when_requested_values(today: date) -> list[str | None]:
 
 @dataclass
 class Data:
-    server: LiveServer
+    server: Server
     client: httpx.Client
     rows: list[dict[str, Any]]  # every row as the list answers it with all columns, by id
     users: dict[str, int]  # demo user name -> associate id
@@ -171,7 +174,7 @@ def _associate_ids(client: httpx.Client) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def data(live: LiveServer, http: httpx.Client) -> Data:
+def data(live: Server, http: httpx.Client) -> Data:
     """36 sessions with names, statuses, ranks, links and dates chosen to tell every operator apart."""
     users = _associate_ids(http)
     user_cycle = [users["tje0"], users["agent1"], users["agent2"], users["viewer"], None]
@@ -603,7 +606,7 @@ def test_filter_matches_the_oracle(data, filter_text, predicate):
 
 def test_current_associate_is_the_caller(data):
     """'userId currentAssociate' answers agent1 the sessions linked to agent1, not tje0's."""
-    with data.server.client(AGENT1) as agent:
+    with data.server.sync_client(AGENT1) as agent:
         rows = list_all(agent, {"$filter": "userId currentAssociate", "$top": "1000"})
     expected = [row["PrimaryKey"] for row in data.rows if row["userId"] == data.users["agent1"]]
     assert expected

@@ -14,7 +14,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from lifecycle_support import BODY_TYPES, REST, TJE0
+from lifecycle_support import BODY_TYPES
 from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
@@ -34,6 +34,7 @@ from sochat.domain.enums import (
 )
 from sochat.http.openapi import HEADER_DESCRIPTIONS, document, undocumented
 from sochat.http.routes import ROUTES
+from support.api import REST, TJE0
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +53,7 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 @pytest.fixture(scope="module")
 def served(live) -> dict[str, Any]:
     """GET /api/openapi.json from the live server, without credentials."""
-    with live.client(None) as anonymous:
+    with live.sync_client(None) as anonymous:
         response = anonymous.get("/api/openapi.json")
     assert response.status_code == 200, response.text[:500]
     assert response.headers["content-type"].startswith("application/json")
@@ -119,7 +120,7 @@ def test_rest_resource_documents_its_status_codes(served):
 
 def test_docs_page_mentions_every_path(served, live):
     """/api/docs answers an HTML page, without credentials, naming every documented path and its methods."""
-    with live.client(None) as anonymous:
+    with live.sync_client(None) as anonymous:
         response = anonymous.get("/api/docs")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -203,7 +204,7 @@ def test_schemathesis_finds_no_failing_check(live, http):
 
 @pytest.fixture(scope="module")
 def docs_page(live) -> str:
-    with live.client(None) as anonymous:
+    with live.sync_client(None) as anonymous:
         response = anonymous.get("/api/docs")
     assert response.status_code == 200
     return response.text

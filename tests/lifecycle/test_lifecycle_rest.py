@@ -12,8 +12,6 @@ import pytest
 from lifecycle_support import (
     ANSWER_TYPES,
     BODY_TYPES,
-    PROPERTIES,
-    REST,
     check_default_entity,
     count_sessions,
     decode,
@@ -22,6 +20,9 @@ from lifecycle_support import (
     properties,
     rich_entity,
 )
+
+from support.api import REST
+from support.entity import PROPERTIES
 
 pytestmark = pytest.mark.e2e
 

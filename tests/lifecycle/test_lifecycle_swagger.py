@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft4Validator, FormatChecker
-from lifecycle_support import REST, SAVE, rich_entity
+from lifecycle_support import rich_entity
 
 from sochat.http.openapi import UNSET_DATE, document
 from sochat.http.routes import match
+from support.api import REST, SAVE
 
 pytestmark = pytest.mark.e2e
 
@@ -229,7 +230,7 @@ def test_every_other_operation_has_a_planned_route():
 
 def test_planned_operations_answer_501_naming_the_method(live, http):
     """On a real server: 501 in SuperOffice's error body naming the method, and 401 without credentials."""
-    with live.client(None) as anonymous:
+    with live.sync_client(None) as anonymous:
         for method, path, name in _planned():
             response = http.request(method, path, json={})
             assert response.status_code == 501, (method, path, response.text[:300])

@@ -9,16 +9,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from lifecycle_support import CREATE_DEFAULT, GET, REST, SAVE, XSI, decode, error_message
+from lifecycle_support import decode, error_message
 
 from sochat.domain.carriers import CARRIERS
-from sochat.domain.chat_session import FIELDS
 from sochat.domain.fields import Kind
+from support.api import CREATE_DEFAULT, GET, REST, SAVE
+from support.bodies import XSI
+from support.entity import link_carriers, properties_of_kind
 
 pytestmark = pytest.mark.e2e
 
-STRINGS = [field.name for field in FIELDS if field.kind is Kind.STRING]
-LINKS = {field.name: field.carrier for field in FIELDS if field.kind is Kind.LINK}
+STRINGS = properties_of_kind("string")
+LINKS = link_carriers()
 UNKNOWN_LINKS = {"User": {"AssociateId": 999001}, "Ticket": {"TicketId": 999002}, "Person": {"PersonId": 999003}}
 
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from sochat.app import SochatApp
+from support.api import GET, LIST, SAVE, TJE0, TJE0_BASIC
+from support.api import error_message as error_message  # for this folder's tests
+from support.databases import sqlite_session_count
 
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
-GET = "/api/v1/Agents/Chat/GetChatSessionEntity"
-LIST = "/api/v1/ChatSession"
-AUTH = "Basic dGplMDpUamUw"  # tje0:Tje0, the demo admin
-PASSWORD = "Tje0"
-ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
+AUTH = TJE0_BASIC  # tje0:Tje0, the demo admin
+PASSWORD = TJE0[1]
 
 
 class LocaleApi:
@@ -59,21 +57,4 @@ class LocaleApi:
 
     def row_count(self) -> int:
         """How many chat sessions the database holds, read straight from SQLite."""
-        connection = sqlite3.connect(self.db_path)
-        try:
-            (count,) = connection.execute("SELECT count(*) FROM chat_session").fetchone()
-        finally:
-            connection.close()
-        return int(count)
-
-
-def error_message(response: httpx.Response, status: int) -> str:
-    """Assert SuperOffice's JSON error body with ``status``; answer its ErrorMessage."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert isinstance(body, dict), body
-    assert set(body) == ERROR_KEYS, body
-    assert body["Error"] is True
-    assert all(isinstance(body[key], str) and body[key] for key in ("ErrorType", "ErrorMessage", "ErrorSource"))
-    message: str = body["ErrorMessage"]
-    return message
+        return sqlite_session_count(self.db_path)

@@ -1,27 +1,22 @@
 """Fixtures for the reliability tests: a prepared database of each kind, for real `sochat serve` processes.
 
-The demo users are loaded with cheap argon2 hashes (tests/database_backends.py), so that the servers' first
+The demo users are loaded with cheap argon2 hashes (tests/support/databases.py), so that the servers' first
 logins do not dominate a short load.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from database_backends import BACKENDS, Backend, postgres_backend, prepare_demo, sqlite_backend
+from support.databases import Backend, prepare_demo, sqlite_backend
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    """A migrated demo database of each kind: an SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield prepare_demo(sqlite_backend(tmp_path / "sochat.db"))
-        return
-    with postgres_backend(request.getfixturevalue("postgres_url")) as opened:
-        yield prepare_demo(opened)
+@pytest.fixture
+def backend(demo_backend: Backend) -> Backend:
+    """A migrated demo database of each kind (support.fixtures' demo_backend)."""
+    return demo_backend
 
 
 @pytest.fixture

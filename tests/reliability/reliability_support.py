@@ -1,6 +1,6 @@
 """Helpers for the reliability tests: a write load of many clients that records every answer, an oracle that
 reads the database itself (not through sochat) to check what was kept, and a PostgreSQL server of the test's
-own. The sochat processes come from tests/sochat_servers.py.
+own. The sochat processes come from tests/support/servers.py.
 
 Everything runs on 127.0.0.1. The bodies, the expected columns and the date ticks are computed here, apart from
 sochat's codecs, so that a bug there cannot hide itself.
@@ -26,14 +26,15 @@ from typing import Any
 
 import httpx
 
-from database_backends import Backend
-from sochat_servers import Server, Servers, free_port
+from support.api import ERROR_KEYS
+from support.databases import Backend
+from support.ports import free_port
+from support.servers import Server, Servers
 
 AGENT = "/api/v1/Agents/Chat/"
 SAVE = AGENT + "SaveChatSessionEntity"
 GET = AGENT + "GetChatSessionEntity"
 DELETE = AGENT + "DeleteChatSessionEntity"
-ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
 
 # SuperOffice's ChatSessionStatus values (its documentation, not sochat's table).
 STATUSES = {"InQueue": 4, "CustomerLast": 5, "UserLast": 6, "Finished": 7, "Closed": 9}
@@ -420,4 +421,4 @@ class PrivateCluster:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-__all__ = ["PrivateCluster", "Server", "Servers", "free_port"]
+__all__ = ["PrivateCluster", "Server", "Servers"]

@@ -35,7 +35,7 @@ from reliability_support import (
     without_version,
 )
 
-from database_backends import Backend
+from support.databases import Backend
 
 pytestmark = pytest.mark.reliability
 

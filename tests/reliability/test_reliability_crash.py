@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from reliability_support import Load, Server, client_loop, final_state_problems, id_problems, stored_rows
 
-from database_backends import Backend
+from support.databases import Backend
 
 pytestmark = pytest.mark.reliability
 

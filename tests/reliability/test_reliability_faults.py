@@ -37,7 +37,8 @@ from reliability_support import (
     stored_rows,
 )
 
-from database_backends import Backend, postgres_backend, postgres_missing, prepare_demo, sqlite_backend
+from support.databases import Backend, postgres_backend, postgres_missing, prepare_demo, sqlite_backend
+from support.servers import unprivileged
 
 pytestmark = pytest.mark.reliability
 
@@ -266,17 +267,6 @@ def test_sqlite_full_disk_answers_503_keeps_the_file_sound_and_recovers(tmp_path
 # -- SQLite: a file that cannot be written ---------------------------------------------------------------
 
 
-def _unprivileged() -> list[str]:
-    """The command prefix that runs the server without root's power to write read-only files (as root:
-    setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set)."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("as root, the server needs setpriv (util-linux) to lose the right to write read-only files")
-    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
-
-
 def test_sqlite_read_only_file_answers_503_and_recovers_when_writable(sqlite_db: Backend, tmp_path: Path) -> None:
     """On a read-only database file writes answer 503 and store nothing; once writable they work, no restart."""
     database = Path(sqlite_db.url.removeprefix("sqlite:///"))
@@ -314,7 +304,7 @@ def test_sqlite_read_only_file_answers_503_and_recovers_when_writable(sqlite_db:
         asyncio.run(seed(server))
     database.chmod(0o444)  # the server stopped cleanly: no -wal or -shm file is left
     # Not ready while the file is read-only (/health/ready answers 503): wait for the process to be live instead.
-    readonly = Server(sqlite_db.url, tmp_path, name="readonly", prefix=_unprivileged(), ready_path="/health/live")
+    readonly = Server(sqlite_db.url, tmp_path, name="readonly", prefix=unprivileged(), ready_path="/health/live")
     with Servers([readonly]) as (server,):
         reads, after = asyncio.run(scenario(server))
     refused = load.writes[1:21]

@@ -1,7 +1,7 @@
 """One database per test for the Store contract: SQLite in a temporary file, PostgreSQL in a fresh schema.
 
 PostgreSQL comes from SOCHAT_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test), through the
-postgres_url fixture of tests/conftest.py: when it cannot be reached its tests are skipped with the reason,
+postgres_url fixture of support.fixtures: when it cannot be reached its tests are skipped with the reason,
 unless SOCHAT_REQUIRE_POSTGRES=1 (CI): then they fail.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from storage_backends import BACKENDS, REQUIRE_POSTGRES, Backend, postgres_backend, sqlite_backend
 
 from sochat.store.protocol import Store
+from support.databases import BACKENDS, REQUIRE_POSTGRES, Backend, postgres_backend, sqlite_backend
 
 try:
     import psycopg  # noqa: F401
@@ -37,14 +37,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 
 @pytest.fixture
 def store(backend: Backend) -> Iterator[Store]:
-    """A migrated store on the test's database (overrides the demo store of tests/conftest.py)."""
+    """A migrated store on the test's database (overrides the demo store of support.fixtures)."""
     opened = backend.open()
     opened.migrate()
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """asyncio only: the stores hand work between asyncio loops and threads."""
-    return "asyncio"

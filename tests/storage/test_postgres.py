@@ -15,7 +15,6 @@ import pytest
 from psycopg import sql
 from psycopg.abc import Query
 from psycopg.conninfo import conninfo_to_dict
-from storage_backends import Backend, postgres_backend, unique_name, with_query
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.errors import Unavailable
@@ -23,6 +22,7 @@ from sochat.store.postgres import PostgresStore, postgres_conninfo
 from sochat.store.protocol import NewTopic
 from sochat.store.sqlite import SqliteStore
 from sochat.store.url import DatabaseUrlError, open_store
+from support.databases import Backend, postgres_backend, unique_name, with_query
 
 pytestmark = pytest.mark.anyio
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from storage_backends import Backend
 
 from sochat.domain import datetimes
 from sochat.domain.principal import Role
 from sochat.store.protocol import NewAssociate, NewToken, Store, UserRecord
 from sochat.transfer.records import AssociateRow
+from support.databases import Backend
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,6 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from storage_backends import Backend
 
 from sochat.domain import datetimes
 from sochat.domain.chat_session import ChatSession
@@ -30,6 +29,7 @@ from sochat.store.protocol import (
     UserRecord,
 )
 from sochat.transfer.records import AssociateRow, ReferenceRow, Row, TopicRow
+from support.databases import Backend
 
 pytestmark = pytest.mark.anyio
 

@@ -4,7 +4,6 @@ fails when the database cannot take writes."""
 from __future__ import annotations
 
 import pytest
-from storage_backends import postgres_backend, with_query
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.errors import IdsExhausted, Unavailable
@@ -13,6 +12,7 @@ from sochat.http.errors import status_and_type
 from sochat.store.protocol import NewTopic, Store
 from sochat.store.url import open_store
 from sochat.transfer.records import TopicRow, parse_row
+from support.databases import postgres_backend, with_query
 
 pytestmark = pytest.mark.anyio
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sochat.domain.chat_session import ChatSession, chat_session_from_wire
 from sochat.domain.errors import InvalidInput
+from support.entity import seed_entity
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 OSLO = ZoneInfo("Europe/Oslo")
@@ -56,39 +57,7 @@ LINK_FIELDS = {
 }
 
 # The founding document's sample request body, verbatim.
-SEED_BODY: dict[str, object] = {
-    "ChatSessionId": 352,
-    "TopicId": 588,
-    "User": None,
-    "Person": None,
-    "CustomerAlias": "soluta",
-    "CustomerHost": "qui",
-    "CustomerName": "Schiller, Hilpert and Labadie",
-    "CustomerEmail": "mckayla@sengeryost.uk",
-    "CustomerPhone": "546-196-2294",
-    "CustomerConsented": False,
-    "CustomerCompanyName": "Williamson, Weber and Grimes",
-    "Status": "Closed",
-    "FirstMessage": "rerum",
-    "LastMessage": "ut",
-    "WhenRequested": "2002-08-11T10:10:59.0850049+02:00",
-    "WhenStarted": "2019-06-07T10:10:59.0850049+02:00",
-    "WhenEnded": "2002-04-04T10:10:59.0850049+02:00",
-    "WhenIdle": "1999-06-07T10:10:59.0850049+02:00",
-    "WhenFetched": "2010-04-13T10:10:59.0850049+02:00",
-    "SessionKey": "est",
-    "InitialQueuePos": 613,
-    "AlertLevel": 418,
-    "Rank": 235,
-    "Flags": "CustomerIsTyping",
-    "Contact": None,
-    "Project": None,
-    "Sale": None,
-    "Ticket": None,
-    "TransferTo": None,
-    "ChatbotIsActive": False,
-    "Rating": 957,
-}
+SEED_BODY: dict[str, object] = seed_entity()
 
 
 def ticks(year: int, month: int, day: int, hour: int, minute: int, second: int, frac7: int = 0) -> int:

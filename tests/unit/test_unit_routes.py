@@ -7,9 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sochat.http.routes import ROUTES, Route, match
+from support.api import GET, SAVE
 
-SAVE = "/api/v1/Agents/Chat/SaveChatSessionEntity"
-GET = "/api/v1/Agents/Chat/GetChatSessionEntity"
 # Routes without path parameters, whose canonical path is also a request path.
 PLAIN_PATHS = [route.path for route in ROUTES if "{" not in route.path]
 API_PATHS = [path for path in PLAIN_PATHS if path.lower().startswith("/api/")]

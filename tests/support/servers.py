@@ -1,30 +1,70 @@
-"""Real `sochat serve` processes for tests that talk to them over loopback TCP (tests/reliability, tests/deploy).
+"""Real `sochat serve` processes for tests that talk to them over loopback TCP (tests/e2e, tests/lifecycle,
+tests/reliability, tests/deploy and the end-to-end tests of tests/auth and tests/locale).
 
-Each server runs in a process group of its own and is only ever signalled through that group's id.
+Each server runs in a process group of its own and is only ever signalled through that group's id. A server that
+exits or is not ready in time fails the test with its stderr, which is kept in a file beside the database.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
-TJE0 = ("tje0", "Tje0")  # the demo admin: may change and delete every session
+from support.api import TJE0
+from support.ports import free_port
+
 STARTUP_TIMEOUT = 30.0
+PYTHON_SOCHAT = (sys.executable, "-m", "sochat")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def installed_sochat() -> list[str]:
+    """The installed console script next to this interpreter, else `python -m sochat`."""
+    script = Path(sys.executable).parent / "sochat"
+    return [str(script)] if script.exists() else list(PYTHON_SOCHAT)
+
+
+def unprivileged() -> list[str]:
+    """A command prefix that runs a server without root's power over file permissions (as root: setpriv drops
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set; nothing when not root)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("as root, the server needs setpriv (util-linux) to lose the right to write read-only files")
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without SOCHAT_ settings that could change what a server or command does."""
+    return {name: value for name, value in os.environ.items() if not name.startswith("SOCHAT_")}
+
+
+def run_sochat(
+    *args: str, cwd: Path | None = None, prefix: Sequence[str] = (), env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `sochat` (installed_sochat) with ``args`` to its end, output captured, stdin empty;
+    ``env`` defaults to clean_env()."""
+    return subprocess.run(
+        [*prefix, *installed_sochat(), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env() if env is None else env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 # -- the server -------------------------------------------------------------------------------------
@@ -32,7 +72,10 @@ def free_port() -> int:
 
 class Server:
     """One `python -m sochat serve` on a free loopback port, in a process group of its own (so that SIGKILL
-    reaches every worker of ``--workers N``); stderr is kept in a file."""
+    reaches every worker of ``--workers N``); stderr is kept in a file.
+
+    ``launcher`` is how sochat is run (the installed console script, say); ``log_level`` None leaves the
+    server's own default; ``prefix`` goes before the launcher (setpriv, to run with fewer privileges)."""
 
     def __init__(
         self,
@@ -41,8 +84,9 @@ class Server:
         *,
         name: str = "server",
         args: Sequence[str] = (),
-        log_level: str = "warning",
+        log_level: str | None = "warning",
         prefix: Sequence[str] = (),
+        launcher: Sequence[str] = PYTHON_SOCHAT,
         port: int | None = None,
         ready_path: str = "/health/ready",
     ) -> None:
@@ -53,19 +97,16 @@ class Server:
         self.stderr_path = directory / f"{name}.stderr"
         self.command = [
             *prefix,  # e.g. setpriv, to run the server with fewer privileges than the test
-            sys.executable,
-            "-m",
-            "sochat",
+            *launcher,
             "serve",
             "--port",
             str(self.port),
             "--database",
             database_url,
-            "--log-level",
-            log_level,
+            *(("--log-level", log_level) if log_level is not None else ()),
             *args,
         ]
-        self.env = {key: value for key, value in os.environ.items() if not key.startswith("SOCHAT_")}
+        self.env = clean_env()
         self.cwd = directory
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -129,6 +170,22 @@ class Server:
             trust_env=False,
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         )
+
+    def sync_client(
+        self, auth: tuple[str, str] | None = TJE0, *, timeout: float = 30.0, **options: Any
+    ) -> httpx.Client:
+        """A blocking client of this server, logged in as ``auth`` (None: anonymous)."""
+        return httpx.Client(base_url=self.base_url, auth=auth, timeout=timeout, trust_env=False, **options)
+
+
+@contextmanager
+def running(server: Server, timeout: float = STARTUP_TIMEOUT) -> Iterator[Server]:
+    """``server`` started and ready for the block, and stopped after it whatever the block did."""
+    try:
+        server.start().wait_ready(timeout)
+        yield server
+    finally:
+        server.stop()
 
 
 class Servers:

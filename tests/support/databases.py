@@ -1,5 +1,5 @@
-"""The databases tests run on, and how to reach them: shared by tests/conftest.py (the API suite on both
-databases), tests/storage (the Store contract) and the reliability and deployment tests.
+"""The databases tests run on, and how to reach them: shared by support.fixtures (the API suite on both
+databases), tests/storage (the Store contract), tests/crm and the end-to-end, reliability and deployment tests.
 
 PostgreSQL comes from SOCHAT_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test). When it
 cannot be reached its tests are skipped with the reason, unless SOCHAT_REQUIRE_POSTGRES=1 (CI): then they fail.
@@ -55,9 +55,10 @@ def check_postgres(url: str = POSTGRES_URL) -> str:
     return url
 
 
-def load_cheap_demo(store: Store) -> None:
-    """Load the demo users and topics into an empty store, their passwords hashed with argon2 at its lowest cost:
-    hashing, and verifying on each test's first login, at sochat's production cost would dominate the run time.
+def load_cheap_demo(store: Store, *, sessions: bool = False) -> None:
+    """Load the demo users and topics (and with ``sessions`` the demo company: contacts, sales, tickets and
+    sessions) into an empty store, their passwords hashed with argon2 at its lowest cost: hashing, and verifying
+    on each test's first login, at sochat's production cost would dominate the run time.
     Same passwords, same algorithm."""
     from unittest import mock
 
@@ -67,7 +68,7 @@ def load_cheap_demo(store: Store) -> None:
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with mock.patch("sochat.demo.hash_password", cheap.hash):
-        assert load_demo(store)
+        assert load_demo(store, sessions=sessions)
     assert all("m=1024,t=1,p=1" in (user.password_hash or "") for user in store.list_users())
 
 
@@ -81,6 +82,26 @@ def prepare_demo(backend: Backend) -> Backend:
     finally:
         store.close()
     return backend
+
+
+def copy_sqlite(template: Path, path: Path) -> Path:
+    """A private copy of the SQLite database ``template`` at ``path`` (SQLite's backup API, so the template's WAL
+    is included)."""
+    source = sqlite3.connect(template)
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return path
+
+
+def sqlite_session_count(path: Path) -> int:
+    """How many chat sessions the SQLite database at ``path`` holds, read straight from the file."""
+    with closing(sqlite3.connect(path)) as connection:
+        (count,) = connection.execute("SELECT count(*) FROM chat_session").fetchone()
+    return int(count)
 
 
 def with_query(url: str, parameter: str) -> str:
@@ -217,3 +238,44 @@ def copy_schema_rows(url: str, source: str, target: str) -> None:
                 conn.execute("SELECT setval(%s, 1, false)", (qualified,))
             else:
                 conn.execute("SELECT setval(%s, %s)", (qualified, last_value))
+
+
+def sqlite_template(path: Path, load: Callable[[Store], None]) -> Path:
+    """An SQLite database at ``path`` filled by ``load`` (which migrates it), for tests to copy (copy_sqlite)."""
+    from sochat.store.sqlite import SqliteStore
+
+    store = SqliteStore(path)
+    try:
+        load(store)
+    finally:
+        store.close()
+    return path
+
+
+@contextmanager
+def postgres_template(url: str, prefix: str, load: Callable[[Store], None]) -> Iterator[str]:
+    """A PostgreSQL schema filled by ``load`` (which migrates it), for tests to copy (copy_schema_rows); dropped
+    afterwards."""
+    schema = unique_name(prefix)
+    store = open_store(with_query(url, f"schema={schema}"), pool_size=1)
+    try:
+        load(store)
+    finally:
+        store.close()
+    try:
+        yield schema
+    finally:
+        drop_schema(url, schema)
+
+
+@contextmanager
+def postgres_copy(url: str, template: str, schema: str) -> Iterator[Store]:
+    """A store on the migrated ``schema`` with its rows reset to those of ``template`` (and nothing a test before
+    left), on a pool of its own."""
+    copy_schema_rows(url, template, schema)
+    store = open_store(with_query(url, f"schema={schema}"), pool_size=2)
+    try:
+        assert store.migrate() == []
+        yield store
+    finally:
+        store.close()
