@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fuzz_support import GET, ROLES, SAVE, Findings, RawRequest, send
 
-from database_backends import BACKENDS, check_postgres, postgres_backend, prepare_demo, sqlite_backend
-from sochat_servers import Server
+from support.databases import BACKENDS, check_postgres, postgres_backend, prepare_demo, sqlite_backend
+from support.servers import Server
 
 # Stored before the fuzzing starts, so that reads, lists in display mode and time-zone shifts meet them.
 SEEDED = (
