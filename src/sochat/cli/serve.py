@@ -1,8 +1,9 @@
 """`sochat serve` and `sochat migrate`.
 
-One startup path, whatever --workers says: `serve` binds the port, migrates the database (and loads the demo) once
-in this process, says "listening", and then every process that serves requests, this one or each worker, starts
-its app in the ASGI lifespan.
+One startup path, whatever --workers says: `serve` binds the port, starts the app once in this process (opens and
+migrates the database, loads the demo), so that anything wrong is one line of error before "listening" is
+printed, and then serves with uvicorn's ASGI lifespan on: the lifespan starts the app of each worker process (or
+finds this process's app started) and shuts it down.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def serve(**options: Any) -> None:
     # The port first: a taken one fails at once, before the database is touched.
     listener = listening_socket(settings.host, settings.port)
     try:
-        _prepare_database(settings)
+        app = _started_app(settings)
+        _warn_if_read_only(app)
     except BaseException:
         listener.close()
         raise
@@ -56,30 +58,19 @@ def serve(**options: Any) -> None:
         f"{f', {settings.workers} workers' if settings.workers > 1 else ''})",
         err=True,
     )
-    # The database is migrated and the demo loaded already: the serving processes only open it.
-    serving = replace(settings, demo=False)
     if settings.workers > 1:
-        _serve_in_workers(serving, listener)
-    else:
-        _serve_here(serving, listener)
-
-
-def _prepare_database(settings: Settings) -> None:
-    """Open, migrate (and fill with the demo) the database once, warn when it cannot take writes, close it again."""
-    app = _started_app(settings)
-    try:
-        _warn_if_read_only(app)
-    finally:
         app.shutdown()
+        # The database is migrated and the demo loaded already: the workers only open it.
+        _serve_in_workers(replace(settings, demo=False), listener)
+    else:
+        _serve_here(app, listener)
 
 
-def _serve_here(settings: Settings, listener: socket.socket) -> None:
-    """Serve in this process; uvicorn starts and stops the app through the ASGI lifespan."""
+def _serve_here(app: SochatApp, listener: socket.socket) -> None:
+    """Serve in this process. The lifespan's startup finds the app started (and keeps the store it opened: one
+    opened while the file was read-only starts writing once the file is writable); its shutdown closes it."""
     import uvicorn
 
-    from sochat.app import create_app
-
-    app = create_app(settings)
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", server_header=False)
     server = uvicorn.Server(config)
     try:
@@ -87,13 +78,11 @@ def _serve_here(settings: Settings, listener: socket.socket) -> None:
     finally:
         app.shutdown()  # the lifespan closed it, unless a second Ctrl+C cut the shutdown short
         listener.close()
-    if not server.started:
-        raise click.ClickException("the server did not start (the log above says why)")
 
 
 def _serve_in_workers(settings: Settings, listener: socket.socket) -> None:
     """Serve in `settings.workers` processes, each building its own app from the same settings (they share
-    nothing but the database) and starting it through the ASGI lifespan."""
+    nothing but the database) and starting it in the ASGI lifespan."""
     import uvicorn
 
     from sochat.app import SETTINGS_ENVIRONMENT, settings_to_json
