@@ -129,7 +129,7 @@ class Settings:
     auth_schemes: str = _serve(
         "basic,soticket,bearer,cookie", "--auth-schemes", "Enabled Authorization schemes, comma-separated."
     )
-    ticket_idle_minutes: int = _serve(  # a ticket expires after this long unused...
+    ticket_idle_minutes: int = _serve(  # a ticket expires after this long unused
         8 * 60,
         "--ticket-idle-minutes",
         "Tickets and browser sessions expire after this long unused.",
@@ -178,7 +178,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     credential_cache_size: int = 10_000
     idempotency_ttl_seconds: int = 24 * 3600
-    ticket_lifetime_hours: int = 7 * 24  # ...and at the latest this long after issue
+    ticket_lifetime_hours: int = 7 * 24  # a ticket expires at the latest this long after issue
     access_token_seconds: int = 3600  # Bearer access tokens live one hour, as SuperOffice's do
     session_idle_minutes: int = 8 * 60  # browser sessions (cookie + XSRF): `serve` sets it to ticket_idle_minutes
     lockout_slow_after: int = 5  # failures within the window before answers are slowed
