@@ -57,6 +57,7 @@ class SochatApp:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         self._owns_store = store is None
+        self._started = False
         self._base_zone = zone_named(settings.base_timezone)
         self._edge = Edge(settings.max_body_bytes, settings.host, settings.port, settings.cookie_secure)
         self._cache = VerifiedCredentials(settings.credential_cache_size)
@@ -76,6 +77,10 @@ class SochatApp:
         return self._store
 
     def startup(self) -> None:
+        """Open the store (migrate it, load the demo) and build the agents; nothing when started already, as when
+        `sochat serve` started the app before uvicorn's lifespan asks for it."""
+        if self._started:
+            return
         if self._store is None:
             self._store = InstrumentedStore(
                 open_store(
@@ -94,8 +99,10 @@ class SochatApp:
                 load_demo(self._store, sessions=True)
         self._agents: Agents = open_agents(self._store, self.settings, self._cache, self.observability)
         self._auth = Authenticator(self._agents.authentication)
+        self._started = True
 
     def shutdown(self) -> None:
+        self._started = False
         if self._owns_store and self._store is not None:
             self._store.close()
             self._store = None

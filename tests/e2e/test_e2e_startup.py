@@ -299,3 +299,23 @@ def test_tenant_segments_and_host_headers_over_a_real_socket(demo_backend: Backe
         status, body = raw_get(server, "/api/v1/ChatSession?$top=1", 'evil.example/"><x')
         assert status == 200, body
         assert json.loads(body)["odata.metadata"].startswith(f"http://127.0.0.1:{server.port}/api/v1/")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_serving_process_starts_its_app_in_the_asgi_lifespan(
+    tmp_path: Path, started: list[Server], workers: int
+) -> None:
+    """One startup path: the lifespan is on with one process as with several; each serving process reports its
+    app started through it, and one process also stops it through it."""
+    backend = prepare_demo(sqlite_backend(tmp_path / "sochat.db"))
+    server = Server(backend.url, tmp_path, args=["--workers", str(workers)], log_level="info")
+    started.append(server.start())
+    server.wait_ready()
+    deadline = time.monotonic() + TIMEOUT
+    while server.stderr().count("Application startup complete.") < workers:  # workers may still be starting
+        assert time.monotonic() < deadline, server.stderr()
+        time.sleep(0.05)
+    server.stop()
+    assert server.stderr().count("Application startup complete.") == workers, server.stderr()
+    if workers == 1:
+        assert "Application shutdown complete." in server.stderr(), server.stderr()
