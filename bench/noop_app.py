@@ -1,7 +1,7 @@
 """Reference point (a): sochat's own server stack with one extra, no-op route.
 
 Run like `sochat serve` (one worker): the same Settings, logging, app start-up and the same uvicorn call
-(`cli.serve`'s uvicorn.run arguments). Every path but one goes to sochat's app unchanged; POST /bench/noop
+(the uvicorn arguments of `sochat.cli.serve`). Every path but one goes to sochat's app unchanged; POST /bench/noop
 only reads the body, parses it with sochat's JSON codec and answers it re-encoded with that codec. It is the
 ceiling for any route on this stack: HTTP parsing, the ASGI hops and the JSON codec, no auth, no database.
 
@@ -57,7 +57,8 @@ def main() -> None:
     app = create_app(settings)
     app.startup()
     try:
-        # The arguments of sochat.cli.serve's single-worker uvicorn.run call.
+        # The arguments sochat.cli.serve gives uvicorn; serve runs the lifespan "on", which only finds the app
+        # already started, as it is here.
         uvicorn.run(
             WithNoop(app),
             host=settings.host,

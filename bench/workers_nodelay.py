@@ -9,7 +9,7 @@ Measured here, one after the other on the same SQLite database (Gets, JSON, Basi
   A  `sochat serve --workers 1`
   B  `sochat serve --workers 2`, as shipped
   C  the same two workers with the listening socket bound by the caller with TCP_NODELAY set (Linux copies it
-     to every accepted socket) and handed to uvicorn as fd=: the fix suggested for src/sochat/cli.py.
+     to every accepted socket) and handed to uvicorn as fd=: the fix now in src/sochat/cli/listening.py.
 
     python bench/workers_nodelay.py
 """
