@@ -144,7 +144,8 @@ async def test_logout_by_cookie_needs_the_xsrf_header(auth):
 async def test_cli_revoke_of_the_session_value_makes_the_cookie_fail(auth):
     """`sochat ticket revoke` with the session cookie's value ends that browser session at once."""
     login = await auth.login()
-    result = await auth.cli("ticket", "revoke", login.session)
+    # "--": a session value may start with "-", which click would otherwise read as an option.
+    result = await auth.cli("ticket", "revoke", "--", login.session)
     assert result.exit_code == 0, result.output
     assert_refused(await auth.save(login.cookie_headers()))
     assert auth.count_sessions() == 0
