@@ -183,9 +183,20 @@ class Operation:
     description: str = ""
 
 
-# An agent method's body once its scalar parameters are read: {declared name: value}.
+# An agent method's scalar parameters once read: {declared name: value}.
 Arguments = dict[str, int]
-AgentCall = Callable[[Context, Arguments], Awaitable[Response]]
+# An agent method's handler: the use case's value for the method's Result to write.
+AgentCall = Callable[[Context, Arguments], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What an agent method answers: how the glue writes the use case's value, and how the document describes
+    the success answer (the error answers are listed with the method)."""
+
+    responses: Mapping[str, Any]
+    write: Callable[[Context, Any], Response]
+
 
 _AGENTS = "/api/v1/Agents/Chat/"
 _TAG = "Chat agent"
@@ -202,7 +213,8 @@ def agent_method(
     call: AgentCall,
     parameters: tuple[Parameter, ...] = (),
     request_body: Mapping[str, Any] | None = None,
-    responses: Mapping[str, Any],
+    result: Result,
+    error_answers: Mapping[str, Any],
     rights: str,
 ) -> tuple[Operation, Operation]:
     """A method of SuperOffice's Chat agent: POST runs it (``v1ChatAgent_<method>``), GET describes it."""
@@ -214,10 +226,10 @@ def agent_method(
         f"v1ChatAgent_{method}",
         summary,
         _TAG,
-        _with_arguments(method, scalars, call),
+        _glue(method, scalars, call, result),
         parameters,
         request_body,
-        responses,
+        {**result.responses, **error_answers},
         rights,
         description=description,
     )
@@ -276,11 +288,11 @@ def _describe(method: str, path: str, text: str, *, implemented: bool = True) ->
     )
 
 
-def _with_arguments(method: str, scalars: tuple[Parameter, ...], call: AgentCall) -> Handler:
-    """The glue of an agent method: read its scalar parameters, then run it."""
+def _glue(method: str, scalars: tuple[Parameter, ...], call: AgentCall, result: Result) -> Handler:
+    """The handler of an agent method: read its scalar parameters, run it, write its result."""
 
     async def handler(ctx: Context) -> Response:
-        return await call(ctx, read_arguments(ctx, method, scalars))
+        return result.write(ctx, await call(ctx, read_arguments(ctx, method, scalars)))
 
     return handler
 

@@ -10,6 +10,8 @@ agent, its handler (a call taking the read arguments), one ``agent_method`` entr
 from __future__ import annotations
 
 from sochat.http.handlers import agents_chat, authentication, docs, health, rest_chat_session
+from sochat.http.handlers.chat_session_io import answer_session
+from sochat.http.handlers.context import no_content
 from sochat.http.negotiation import RESPONSE_TYPES
 from sochat.http.odata import COLUMNS, MAX_TOP
 from sochat.http.operation import (
@@ -21,6 +23,7 @@ from sochat.http.operation import (
     INT32,
     SELECT,
     Operation,
+    Result,
     agent_int32,
     agent_method,
     content,
@@ -36,6 +39,15 @@ from sochat.http.operation import (
     typed_answer,
 )
 
+# What the Chat agent's methods answer: the entity, the entity or null, or 204 without a body.
+ENTITY = Result(entity_answer(), answer_session)
+ENTITY_OR_NULL = Result(entity_answer(nullable=True), answer_session)
+
+
+def nothing(description: str) -> Result:
+    return Result(no_content_answer(description), lambda ctx, value: no_content())
+
+
 _READ_ERRORS = errors("400", "401", "403", "500", "503")
 _DELETE_ERRORS = errors("400", "401", "403", "404", "412", "500", "503")
 _SESSION = "/api/v1/ChatSession"
@@ -48,7 +60,8 @@ CHAT_AGENT = (
         description="Answers a new ChatSessionEntity filled with default values; nothing is stored.",
         call=agents_chat.create_default_chat_session_entity,
         parameters=COMMON_HEADERS,
-        responses={**entity_answer(), **_READ_ERRORS},
+        result=ENTITY,
+        error_answers=_READ_ERRORS,
         rights="ChatSession: create (the role's table right)",
     ),
     *agent_method(
@@ -59,7 +72,8 @@ CHAT_AGENT = (
         call=agents_chat.save_chat_session_entity,
         parameters=(*CONDITIONAL, IDEMPOTENCY, *COMMON_HEADERS),
         request_body=entity_body(),
-        responses={**entity_answer(), **errors()},
+        result=ENTITY,
+        error_answers=errors(),
         rights="ChatSession: create (id 0) or update, and the field rights of what changes",
     ),
     *agent_method(
@@ -69,7 +83,8 @@ CHAT_AGENT = (
         "exist.",
         call=agents_chat.get_chat_session_entity,
         parameters=(agent_int32("chatSessionEntityId", "The id."), SELECT, *COMMON_HEADERS),
-        responses={**entity_answer(nullable=True), **_READ_ERRORS},
+        result=ENTITY_OR_NULL,
+        error_answers=_READ_ERRORS,
         rights="ChatSession: read",
     ),
     *agent_method(
@@ -78,7 +93,8 @@ CHAT_AGENT = (
         description="Deletes a ChatSessionEntity. Query: ChatSessionEntityId (int32). Answers 204 with no body.",
         call=agents_chat.delete_chat_session_entity,
         parameters=(agent_int32("chatSessionEntityId", "The id."), *CONDITIONAL, APP_TOKEN),
-        responses={**no_content_answer("Deleted (or not stored)."), **_DELETE_ERRORS},
+        result=nothing("Deleted (or not stored)."),
+        error_answers=_DELETE_ERRORS,
         rights="ChatSession: delete",
     ),
 )
