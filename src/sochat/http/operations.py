@@ -4,7 +4,10 @@ Each entry names the route (an agent method, or a REST verb and path with SuperO
 parameters, its body, its answers, the rights it needs and its summary. sochat.http.routes builds the router from
 this table and sochat.http.openapi the OpenAPI document; an agent method's scalar parameters are read by the glue
 in sochat.http.operation (query string or a ``{Name: value}`` body). Adding an agent method: its use case in the
-agent, its handler (a call taking the read arguments), one ``agent_method`` entry here.
+agent, its handler (a call taking the read arguments), one ``agent_method`` entry here (docs/development.md).
+
+Over 400 lines on purpose: it is one declaration per operation and grows by one entry with each; splitting it
+would scatter what this module exists to keep in one place.
 """
 
 from __future__ import annotations
