@@ -1,5 +1,5 @@
-"""The OpenAPI 3.1 document, generated from the route table and the same field metadata the code
-validates and renders with, so the description cannot drift from the behaviour."""
+"""The OpenAPI 3.1 document, generated from the operation table (sochat.http.operations) and the same field
+metadata the code validates and renders with, so the description cannot drift from the behaviour."""
 
 from __future__ import annotations
 
@@ -11,45 +11,14 @@ from sochat.domain.carriers import CARRIERS, CarrierType
 from sochat.domain.chat_session import FIELDS
 from sochat.domain.enums import E_FIELD_RIGHT, E_TABLE_RIGHT, EnumType
 from sochat.domain.fields import INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, Field, Kind
-from sochat.http.negotiation import REQUEST_FORMATS, RESPONSE_TYPES
-from sochat.http.odata import COLUMNS, MAX_TOP
+from sochat.http import operations
 
-_REF = "#/components/schemas/"
-_LOCALE_HEADERS = ("Accept-Language", "SO-Language", "SO-Culture", "SO-TimeZone", "SO-AppToken")
+# Re-exported: /api/docs shows the same header texts.
+from sochat.http.operation import HEADER_DESCRIPTIONS as HEADER_DESCRIPTIONS
+from sochat.http.operation import REF, Operation
+
+_REF = REF
 UNSET_DATE = "0001-01-01T00:00:00"
-# What each request header does here; the same text is shown on /api/docs.
-HEADER_DESCRIPTIONS = {
-    "Accept-Language": "The answer's language when SO-Language is absent: the highest-q language sochat has texts "
-    "for resolves [SR_...] references and multi-language values (* or x: leave them as they are).",
-    "SO-Language": "The answer's language (iso2 such as en, nb, sv, de); wins over Accept-Language.",
-    "SO-Culture": "How numbers and dates look where sochat writes them as text (e.g. $output=Display); "
-    "defaults to the language.",
-    "SO-TimeZone": "The zone every date-time in the answer is written in and a date-time without offset is read "
-    "in: SuperOffice codes (NO, US-NY), numeric ids (261) or IANA names; append ', includeTZOffset' as "
-    "SuperOffice does. Default: the server's base zone.",
-    "SO-AppToken": "The calling application's token (SuperOffice Online's client secret). An empty header counts "
-    "as absent; see docs/authentication.md for registered and unregistered tokens.",
-    "If-Match": 'ETag of the version the write expects ("<id>.<version>"); 412 and nothing saved otherwise. '
-    "* means: only if the session exists.",
-    "If-None-Match": "ETag(s) the client holds; 304 without a body while the session is unchanged.",
-    "If-Unmodified-Since": "HTTP date; 412 and nothing saved when the session was written after it.",
-    "If-Modified-Since": "HTTP date; 304 without a body when the session was not written after it.",
-    "Idempotency-Key": "1 to 255 characters. A create retried with the same key and body answers the first "
-    "session (Idempotent-Replayed: true); the same key with another body is a 409. Kept 24 hours.",
-}
-_ERRORS = {
-    "400": "A value breaks a rule; the message names the property (or the body is malformed).",
-    "401": "Missing or wrong credentials (the same answer whether or not the user exists).",
-    "403": "The caller's role does not allow this.",
-    "404": "No such route, or (REST, strict mode) no such session.",
-    "405": "The route exists but not with this method (see the Allow header).",
-    "409": "A JSON Patch test operation failed, or an Idempotency-Key was reused with another body.",
-    "412": "If-Match or If-Unmodified-Since did not hold; nothing was saved.",
-    "413": "The body is over the size limit.",
-    "415": "The Content-Type (or its charset) is not supported.",
-    "500": "Unexpected error; the message holds a request id that is also in the log.",
-    "503": "The database cannot take the request right now; nothing was saved; retry.",
-}
 
 
 def _date_time() -> dict[str, Any]:
@@ -284,384 +253,34 @@ def _address_schemas() -> dict[str, Any]:
     }
 
 
-def _content(schema_name: str, types: list[str]) -> dict[str, Any]:
-    return {media: {"schema": {"$ref": _REF + schema_name}} for media in types}
-
-
-def _nullable_content(schema_name: str) -> dict[str, Any]:
-    schema = {"oneOf": [{"$ref": _REF + schema_name}, {"type": "null"}]}
-    return {media: {"schema": schema} for media in RESPONSE_TYPES}
-
-
-def _request_body(*, required: bool = True) -> dict[str, Any]:
-    content: dict[str, Any] = {}
-    for media, body_format in REQUEST_FORMATS.items():
-        if body_format == "json-patch":
-            content[media] = {"schema": {"$ref": _REF + "JsonPatch"}}
-        elif body_format == "merge-patch":
-            content[media] = {"schema": {"type": "object"}}
-        elif body_format == "xml":
-            content[media] = {"schema": {"$ref": _REF + "ChatSessionEntityInput"}}
-        else:
-            content[media] = {"schema": {"$ref": _REF + "ChatSessionEntityInput"}}
-    return {"required": required, "content": content}
-
-
-def _errors(*codes: str) -> dict[str, Any]:
-    wanted = codes or tuple(_ERRORS)
-    return {
-        code: {"description": _ERRORS[code], "content": _content("ErrorBody", list(RESPONSE_TYPES))} for code in wanted
-    }
-
-
-def _query(name: str, schema: dict[str, Any], description: str, *, required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
-
-
-_SELECT = _query(
-    "$select",
-    {"type": "string"},
-    "Comma-separated properties (User/FullName for one member of a carrier); the others are cleared: null for "
-    "strings and carriers, the type's default for numbers, booleans, dates and enums.",
-)
-_ID_PATH = {
-    "name": "id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "format": "int32"},
-    "description": "ChatSessionId.",
-}
-
-
-def _header(name: str) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string"}
-    if name == "Idempotency-Key":
-        schema["maxLength"] = 255
-    return {"name": name, "in": "header", "required": False, "schema": schema, "description": HEADER_DESCRIPTIONS[name]}
-
-
-_CONDITIONAL = [_header("If-Match"), _header("If-Unmodified-Since")]
-_IDEMPOTENCY = _header("Idempotency-Key")
-_APP_TOKEN = _header("SO-AppToken")
-_COMMON_HEADERS = [_header(name) for name in _LOCALE_HEADERS]
-
-
-def _entity_answer(*, links: bool = False, nullable: bool = False) -> dict[str, Any]:
-    name = "ChatSessionEntityWithLinks" if links else "ChatSessionEntity"
-    content = _nullable_content(name) if nullable else _content(name, list(RESPONSE_TYPES))
-    return {"200": {"description": "The chat session.", "content": content}}
-
-
 def _operations() -> dict[str, dict[str, Any]]:
-    agents = "/api/v1/Agents/Chat/"
-    describe = {
-        "200": {
-            "description": "A description of the method.",
-            "content": {"text/plain": {"schema": {"type": "string"}}},
-        }
-    }
+    """The paths of the document: every implemented operation of the table, path parameters on the path item."""
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in operations.OPERATIONS:
+        if operation.implemented:
+            item = paths.setdefault(operation.path, {})
+            on_path = [parameter.openapi() for parameter in operation.parameters if parameter.location == "path"]
+            if on_path:
+                item["parameters"] = on_path
+            item[operation.verb.lower()] = _operation(operation)
+    return paths
 
-    def agent(method: str, summary: str, post: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "post": {"operationId": f"v1ChatAgent_{method}", "summary": summary, "tags": ["Chat agent"], **post},
-            "get": {
-                "operationId": f"sochat_Describe{method}",
-                "summary": "Describes the method instead of running it.",
-                "tags": ["Chat agent"],
-                "responses": {**describe, **_errors("401", "500", "503")},
-            },
-        }
 
-    return {
-        agents + "CreateDefaultChatSessionEntity": agent(
-            "CreateDefaultChatSessionEntity",
-            "The default new ChatSessionEntity; nothing is stored.",
-            {
-                "parameters": _COMMON_HEADERS,
-                "responses": {**_entity_answer(), **_errors("400", "401", "403", "500", "503")},
-            },
-        ),
-        agents + "SaveChatSessionEntity": agent(
-            "SaveChatSessionEntity",
-            "Create (ChatSessionId 0) or replace a ChatSessionEntity; answers it as stored.",
-            {
-                "parameters": [*_CONDITIONAL, _IDEMPOTENCY, *_COMMON_HEADERS],
-                "requestBody": _request_body(),
-                "responses": {**_entity_answer(), **_errors()},
-            },
-        ),
-        agents + "GetChatSessionEntity": agent(
-            "GetChatSessionEntity",
-            "One ChatSessionEntity, or null when it does not exist.",
-            {
-                "parameters": [
-                    _query("chatSessionEntityId", {"type": "integer", "format": "int32"}, "The id.", required=True),
-                    _SELECT,
-                    *_COMMON_HEADERS,
-                ],
-                "responses": {**_entity_answer(nullable=True), **_errors("400", "401", "403", "500", "503")},
-            },
-        ),
-        agents + "DeleteChatSessionEntity": agent(
-            "DeleteChatSessionEntity",
-            "Delete a ChatSessionEntity.",
-            {
-                "parameters": [
-                    _query("chatSessionEntityId", {"type": "integer", "format": "int32"}, "The id.", required=True),
-                    *_CONDITIONAL,
-                    _APP_TOKEN,
-                ],
-                "responses": {
-                    "204": {"description": "Deleted (or not stored)."},
-                    **_errors("400", "401", "403", "404", "412", "500", "503"),
-                },
-            },
-        ),
-        "/api/v1/ChatSession/default": {
-            "get": {
-                "operationId": "v1ChatSessionEntity_DefaultChatSessionEntity",
-                "summary": "The default new ChatSessionEntity.",
-                "tags": ["ChatSession"],
-                "parameters": _COMMON_HEADERS,
-                "responses": {**_entity_answer(), **_errors("400", "401", "403", "500", "503")},
-            },
-        },
-        "/api/v1/ChatSession/{id}": {
-            "parameters": [_ID_PATH],
-            "get": {
-                "operationId": "v1ChatSessionEntity_GetChatSessionEntity",
-                "summary": "One chat session.",
-                "tags": ["ChatSession"],
-                "parameters": [_SELECT, *_COMMON_HEADERS, _header("If-None-Match"), _header("If-Modified-Since")],
-                "responses": {
-                    **_entity_answer(links=True),
-                    "304": {"description": "Not modified."},
-                    **_errors("400", "401", "403", "404", "500", "503"),
-                },
-            },
-            "put": {
-                "operationId": "v1ChatSessionEntity_PutChatSessionEntity",
-                "summary": "Replace a chat session.",
-                "tags": ["ChatSession"],
-                "parameters": [_SELECT, *_CONDITIONAL, *_COMMON_HEADERS],
-                "requestBody": _request_body(),
-                "responses": {**_entity_answer(links=True), **_errors()},
-            },
-            "patch": {
-                "operationId": "v1ChatSessionEntity_PatchChatSessionEntity",
-                "summary": "Patch a chat session (JSON Patch or JSON Merge Patch).",
-                "tags": ["ChatSession"],
-                "parameters": [_SELECT, *_CONDITIONAL, *_COMMON_HEADERS],
-                "requestBody": _request_body(),
-                "responses": {**_entity_answer(links=True), **_errors()},
-            },
-            "delete": {
-                "operationId": "v1ChatSessionEntity_DeleteChatSessionEntity",
-                "summary": "Delete a chat session.",
-                "tags": ["ChatSession"],
-                "parameters": [*_CONDITIONAL, _APP_TOKEN],
-                "responses": {
-                    "204": {"description": "Deleted."},
-                    **_errors("400", "401", "403", "404", "412", "500", "503"),
-                },
-            },
-        },
-        "/api/v1/ChatSession": {
-            "get": {
-                "operationId": "v1ChatSessionEntity_GetAll",
-                "summary": "The OData list of chat sessions.",
-                "tags": ["ChatSession"],
-                "parameters": [
-                    _query("$select", {"type": "string"}, "Columns: " + ", ".join(COLUMNS)),
-                    _query("$filter", {"type": "string"}, "SuperOffice's archive filter; see docs/api.md."),
-                    _query("$orderBy", {"type": "string"}, "col [asc|desc], ..."),
-                    _query("$entities", {"type": "string"}, "Accepted; the only entity of this archive is chat."),
-                    _query(
-                        "$top", {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_TOP}, "Page size."
-                    ),
-                    _query("$skip", {"type": "integer", "format": "int32", "minimum": 0}, "Rows to skip (first page)."),
-                    _query(
-                        "$mode",
-                        {"type": "string", "enum": ["Slim", "Wide", "Full"]},
-                        "Any case; every mode answers the same rows here. Another value is a 400.",
-                    ),
-                    _query("$options", {"type": "string"}, "Accepted and ignored."),
-                    _query("$context", {"type": "string"}, "Accepted and ignored."),
-                    _query(
-                        "$format",
-                        {"type": "string"},
-                        "json or xml, any case: overrides Accept; another value is a 400.",
-                    ),
-                    _query("$jsonSafe", {"type": "boolean"}, "Accepted; every number sochat answers is an int32."),
-                    _query(
-                        "$output",
-                        {"type": "string", "enum": ["Logical", "Display"]},
-                        "Display writes every value as text formatted for SO-Culture.",
-                    ),
-                    _query("$skiptoken", {"type": "string"}, "From odata.nextLink."),
-                    *_COMMON_HEADERS,
-                ],
-                "responses": {
-                    "200": {"description": "One page.", "content": _content("ODataSlimResponse", list(RESPONSE_TYPES))},
-                    **_errors("400", "401", "403", "500", "503"),
-                },
-            },
-            "post": {
-                "operationId": "v1ChatSessionEntity_PostChatSessionEntity",
-                "summary": "Create a chat session.",
-                "tags": ["ChatSession"],
-                "parameters": [_SELECT, _IDEMPOTENCY, *_CONDITIONAL, *_COMMON_HEADERS],
-                "requestBody": _request_body(),
-                "responses": {**_entity_answer(links=True), **_errors()},
-            },
-        },
-        "/api/v1/Authentication/Login": {
-            "post": {
-                "operationId": "sochat_Login",
-                "summary": "Sign in: answers a SOTicket and sets the SOCHAT_SESSION and XSRF-TOKEN cookies.",
-                "tags": ["Authentication"],
-                "security": [],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        media: {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"Username": {"type": "string"}, "Password": {"type": "string"}},
-                            }
-                        }
-                        for media in ("application/json", "application/x-www-form-urlencoded")
-                    },
-                },
-                "responses": {
-                    "200": {
-                        "description": "Signed in.",
-                        "content": {
-                            media: {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "Ticket": {"type": "string"},
-                                        "AssociateId": {"type": "integer"},
-                                        "UserName": {"type": "string"},
-                                        "IdleMinutes": {"type": "integer"},
-                                    },
-                                }
-                            }
-                            for media in RESPONSE_TYPES
-                        },
-                    },
-                    **_errors("400", "401", "403", "415", "500", "503"),
-                },
-            }
-        },
-        "/api/v1/Authentication/Logout": {
-            "post": {
-                "operationId": "sochat_Logout",
-                "summary": "Revoke the credential this request used and clear the cookies.",
-                "tags": ["Authentication"],
-                "responses": {"204": {"description": "Signed out."}, **_errors("401", "500", "503")},
-            }
-        },
-        "/api/v1/oauth/token": {
-            "post": {
-                "operationId": "sochat_OAuthToken",
-                "summary": "OAuth 2 token endpoint: grant_type password or client_credentials.",
-                "tags": ["Authentication"],
-                "security": [],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/x-www-form-urlencoded": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    name: {"type": "string"}
-                                    for name in ("grant_type", "username", "password", "client_id", "client_secret")
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "200": {
-                        "description": "An access token.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "access_token": {"type": "string"},
-                                        "token_type": {"type": "string"},
-                                        "expires_in": {"type": "integer"},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    **_errors("400", "401", "415", "500", "503"),
-                },
-            }
-        },
-        "/api/openapi.json": {
-            "get": {
-                "operationId": "sochat_OpenApi",
-                "summary": "This document.",
-                "tags": ["Docs"],
-                "security": [],
-                "responses": {
-                    "200": {
-                        "description": "OpenAPI 3.1",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
-                },
-            }
-        },
-        "/api/docs": {
-            "get": {
-                "operationId": "sochat_Docs",
-                "summary": "This document as a web page.",
-                "tags": ["Docs"],
-                "security": [],
-                "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}},
-            }
-        },
-        "/metrics": {
-            "get": {
-                "operationId": "sochat_Metrics",
-                "summary": "Prometheus metrics (text exposition format).",
-                "tags": ["Health"],
-                "security": [],
-                "responses": {
-                    "200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}},
-                    **_errors("503"),
-                },
-            }
-        },
-        "/health/live": {
-            "get": {
-                "operationId": "sochat_Live",
-                "summary": "Liveness.",
-                "tags": ["Health"],
-                "security": [],
-                "responses": {
-                    "200": {"description": "Live.", "content": {"application/json": {"schema": {"type": "object"}}}}
-                },
-            }
-        },
-        "/health/ready": {
-            "get": {
-                "operationId": "sochat_Ready",
-                "summary": "Readiness: the database answers.",
-                "tags": ["Health"],
-                "security": [],
-                "responses": {
-                    "200": {"description": "Ready.", "content": {"application/json": {"schema": {"type": "object"}}}},
-                    **_errors("503"),
-                },
-            }
-        },
+def _operation(operation: Operation) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "operationId": operation.operation_id,
+        "summary": operation.summary,
+        "tags": [operation.tag],
     }
+    if not operation.authenticated:
+        described["security"] = []
+    parameters = [parameter.openapi() for parameter in operation.parameters if parameter.location != "path"]
+    if parameters:
+        described["parameters"] = parameters
+    if operation.request_body is not None:
+        described["requestBody"] = operation.request_body
+    described["responses"] = dict(operation.responses)
+    return described
 
 
 def undocumented(routes: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -74,7 +74,3 @@ def int32_text(text: str | None, name: str) -> int:
     if not INT32_MIN <= value <= INT32_MAX:
         raise InvalidInput(f"{name}: {value} is outside the int32 range", property_name=name)
     return value
-
-
-def int32_query(request: Request, name: str) -> int:
-    return int32_text(request.query.get(name.lower()), name)

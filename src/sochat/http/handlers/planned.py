@@ -19,13 +19,3 @@ def not_implemented(method: str, source: str) -> Handler:
         raise NotImplementedYet(f"{method} is not implemented by sochat yet", source=source)
 
     return handler
-
-
-def describe_planned(method: str, path: str) -> Handler:
-    """GET on an agent URL describes the method, as for the implemented ones, and says it is not served yet."""
-    text = f"POST {path}\n\n{method}: part of SuperOffice's Chat agent; not implemented by sochat yet (501).\n"
-
-    async def handler(ctx: Context) -> Response:
-        return Response(200, text.encode("utf-8"), "text/plain; charset=utf-8")
-
-    return handler
