@@ -183,7 +183,10 @@ class AuthApi:
     async def cli(self, *args: str) -> Result:
         """Run a `sochat` command against this app's database (in a thread: the CLI runs its own loop)."""
         runner = CliRunner()
-        arguments = [*args, "--database", f"sqlite:///{self.db_path}"]
+        database = ["--database", f"sqlite:///{self.db_path}"]
+        # Options go before a "--" that ends them (a value after it may start with "-").
+        cut = args.index("--") if "--" in args else len(args)
+        arguments = [*args[:cut], *database, *args[cut:]]
         return await anyio.to_thread.run_sync(lambda: runner.invoke(sochat_cli, arguments, catch_exceptions=False))
 
     async def add_app(self, name: str, owner: str | None = None) -> str:
