@@ -174,6 +174,28 @@ def test_if_match_star_on_an_unknown_id_stores_nothing(http):
     assert count_sessions(http) == count
 
 
+@pytest.mark.parametrize("if_match", ["*", f'"{UNKNOWN}.1"'])
+@pytest.mark.parametrize("verb", ["PUT", "PATCH", "SAVE"])
+def test_if_match_on_an_unknown_id_is_412_on_every_write(http, verb, if_match):
+    """If-Match, `*` or a tag, on an id that is not stored is a 412 on PUT, PATCH and Save alike (RFC 9110: there
+    is no current representation to match), and creates nothing."""
+    count = count_sessions(http)
+    headers = {"If-Match": if_match}
+    if verb == "PUT":
+        response = http.put(f"{REST}/{UNKNOWN}", json=other_entity(_marker()), headers=headers)
+    elif verb == "PATCH":
+        patch = [{"op": "replace", "path": "/CustomerName", "value": "x"}]
+        headers["Content-Type"] = "application/json-patch+json"
+        response = http.patch(f"{REST}/{UNKNOWN}", content=json.dumps(patch), headers=headers)
+    else:
+        response = http.post(SAVE, json=other_entity(_marker()) | {"ChatSessionId": UNKNOWN}, headers=headers)
+    assert response.status_code == 412, response.text[:500]
+    message = response.json()["ErrorMessage"]
+    assert f"ChatSession {UNKNOWN}" in message
+    assert "exist" in message
+    assert count_sessions(http) == count
+
+
 def test_if_match_star_on_a_save_with_id_0_stores_nothing(http):
     """SaveChatSessionEntity with ChatSessionId 0 and If-Match: * is refused (RFC 9110: no current representation)."""
     marker = _marker()

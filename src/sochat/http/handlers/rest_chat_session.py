@@ -129,9 +129,21 @@ async def patch(ctx: Context) -> Response:
     chat_session_id = _path_id(ctx)
     ctx.agents.sessions.require_save(ctx.user(), chat_session_id)  # before reading the target and applying the patch
     client_precondition = write_precondition(ctx.request, chat_session_id)
+    # If-Match (a tag or *) on a session that is not stored is a 412, as PUT and Save answer (RFC 9110).
+    match_any = if_match_any(ctx.request, chat_session_id)
+    needs_match = match_any or (client_precondition is not None and client_precondition.version is not None)
     deadline = time.monotonic() + _PATCH_DEADLINE_SECONDS
     while True:
-        stored = await _stored(ctx)
+        try:
+            stored = await _stored(ctx)
+        except NotFound:
+            if needs_match:
+                raise PreconditionFailed(
+                    f"If-Match: * needs ChatSession {chat_session_id} to exist; nothing was saved"
+                    if match_any
+                    else f"ChatSession {chat_session_id} does not exist, so it cannot match If-Match"
+                ) from None
+            raise
         if client_precondition is not None:
             _check_now(stored, client_precondition)
         session = await session_from_body(ctx, stored=stored)
