@@ -242,6 +242,29 @@ def test_serve_help_shows_both_database_url_forms_and_one_percent() -> None:
     assert "%%" not in result.stdout
 
 
+@pytest.mark.parametrize("then", ["--help", "--demo"])
+def test_an_option_where_the_database_url_should_be_is_not_taken_as_a_file(tmp_path: Path, then: str) -> None:
+    """`sochat serve --database --help` shows the help (both URL forms); `--database --demo` is a one-line usage
+    error. Neither creates a database file named after the option."""
+    result = subprocess.run(
+        [*installed_sochat(), "serve", "--database", then],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+        cwd=tmp_path,
+        check=False,
+    )
+    if then == "--help":
+        assert result.returncode == 0, result.stderr
+        assert "postgresql://USER@HOST:5432/DB?schema=NAME" in " ".join(result.stdout.split())
+    else:
+        assert result.returncode == 2, result.stdout
+        assert "'--demo' looks like an option" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- edges over real sockets, both databases ----------------------------------------------------------------------
 
 

@@ -27,6 +27,8 @@ def setting_option(declared: DeclaredSetting) -> Callable[[Command], Command]:
         # An empty or absent default says nothing in --help; the help text says what unset means.
         extra["show_default"] = declared.default not in ("", None)
         extra["type"] = _value_type(declared)
+        if extra["type"] is None:
+            extra["callback"] = _not_an_option
     if user_option.metavar is not None:
         extra["metavar"] = user_option.metavar
     return click.option(
@@ -37,6 +39,18 @@ def setting_option(declared: DeclaredSetting) -> Callable[[Command], Command]:
         help=user_option.help,
         **extra,
     )
+
+
+def _not_an_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A text option followed by another option took that option as its value (`--database --help`): show the
+    help for --help, and refuse any other value that starts with '-' instead of, say, creating a database file
+    called '--demo'. No text setting has a value that starts with '-'."""
+    if isinstance(value, str) and value.startswith("-"):
+        if value in ("--help", "-h"):
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        raise click.BadParameter(f"'{value}' looks like an option, not a value: give {param.opts[0]} a value first")
+    return value
 
 
 def _value_type(declared: DeclaredSetting) -> object:
