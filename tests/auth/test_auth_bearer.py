@@ -87,6 +87,23 @@ async def test_password_grant_without_password_is_invalid_request(auth):
     assert_oauth_error(response, 400, "invalid_request")
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        pytest.param(b'{"grant_type": "password"}', "application/x-www-form-urlencoded", id="json-sent-as-a-form"),
+        pytest.param(b"grant_type=password&username=a%00&password=x", "application/x-www-form-urlencoded", id="nul"),
+        pytest.param(b'{"grant_type": ', "application/json", id="malformed-json"),
+    ],
+)
+async def test_a_body_the_readers_refuse_is_an_oauth_invalid_request(auth, content, content_type):
+    """The token endpoint answers a body its readers refuse in OAuth's error shape (RFC 6749 section 5.2), which
+    token clients parse, with the reason in error_description."""
+    response = await auth.client.post(TOKEN, content=content, headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request"
+    assert response.json()["error_description"]
+
+
 async def test_client_credentials_acts_as_the_apps_owner(auth, caplog):
     """client_credentials for an app owned by agent1 answers a token that acts as agent1."""
     secret = await auth.add_app("sync-job", owner="agent1")

@@ -9,7 +9,7 @@ from base64 import b64decode
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
-from sochat.domain.errors import Forbidden, InvalidInput, OAuthError
+from sochat.domain.errors import Forbidden, InvalidInput, OAuthError, UnsupportedMediaType
 from sochat.http.auth import SESSION_COOKIE, XSRF_COOKIE
 from sochat.http.codecs import form
 from sochat.http.codecs import json as json_codec
@@ -54,9 +54,9 @@ async def oauth_token(ctx: Context) -> Response:
     """RFC 6749 token endpoint: grant_type=password or client_credentials; answers an 8A: access token."""
     try:
         data = _members(ctx)
-    except InvalidInput as exc:
-        # A body the form or JSON codec refuses (a NUL in a field, malformed JSON) is RFC 6749's invalid_request,
-        # in the OAuth error shape that token clients parse, not SuperOffice's error body.
+    except (InvalidInput, UnsupportedMediaType) as exc:
+        # A body the form or JSON codec refuses (a NUL in a field, malformed JSON, JSON sent as a form) is
+        # RFC 6749's invalid_request, in the OAuth error shape that token clients parse, not SuperOffice's body.
         raise OAuthError("invalid_request", exc.message) from None
     grant = _member(data, "grant_type")
     agent = ctx.agents.authentication
