@@ -30,8 +30,11 @@ def now_ticks() -> int:
 
 def live_user(store: Store, name: str) -> UserRecord:
     """The user NAME names (ignoring case), or a one-line error when there is no such live user."""
-    record = next((u for u in store.list_users() if u.user_name.lower() == name.lower() and not u.deleted), None)
+    named = [u for u in store.list_users() if u.user_name.lower() == name.lower()]
+    record = next((u for u in named if not u.deleted), None)
     if record is None:
+        if named:  # the CLI is the operator's tool: saying so enumerates nothing a caller of the API could reach
+            raise click.ClickException(f"user {named[0].user_name!r} is deleted; `sochat user list` marks it")
         raise click.ClickException(f"no user named {name!r}; `sochat user list` shows them")
     return record
 
