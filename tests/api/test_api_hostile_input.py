@@ -229,6 +229,77 @@ async def test_json_or_xml_sent_as_a_form_is_415_naming_the_header_to_send(api, 
     assert await stored_count(api) == before
 
 
+@pytest.mark.parametrize(
+    ("body", "wanted"),
+    [
+        (b"%7B%22CustomerName%22%3A%22Ada%22%7D", "application/json"),  # curl --data-urlencode '{"CustomerName":"Ada"}'
+        (b"+%5B1%2C+2%5D+", "application/json"),  # --data-urlencode ' [1, 2] '
+        (b"null", "application/json"),
+        (b'"text"', "application/json"),
+        (b"%22text%22", "application/json"),
+        (b"5", "application/json"),
+        (b" true\n", "application/json"),
+        (b"%3CChatSessionEntity%2F%3E", "application/xml"),
+    ],
+)
+async def test_json_or_xml_percent_encoded_or_without_braces_is_415(api, body, wanted):
+    """A form none of whose fields is a member of ChatSessionEntity, and whose text, as sent or percent-decoded,
+    is JSON (any JSON value, not only an object or array) or starts like XML, is the same 415 on both save
+    routes; no empty session is stored."""
+    before = await stored_count(api)
+    for path in (SAVE, REST):
+        response = await api.client.post(path, content=body, headers={"Content-Type": FORM}, auth=TJE0)
+        message = api.error(response, 415)
+        assert f"Content-Type: {wanted}" in message
+    assert await stored_count(api) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "stored"),
+    [
+        (b"CustomerName=null", "null"),  # a member: a form, whatever its value looks like
+        (b"customername=%7B%22a%22%3A1%7D", '{"a":1}'),
+        (b"Unknown=%7B%7D&CustomerName=5", "5"),
+        (b"user.associateId=&CustomerName=%5B1%5D", "[1]"),  # a dotted member counts by its first part
+    ],
+)
+async def test_a_form_with_a_member_is_a_form_whatever_it_holds(api, body, stored):
+    """A form that names a member of the entity (in any case) is read as a form even when the decoded text
+    or a value looks like JSON."""
+    response = await api.client.post(SAVE, content=body, headers={"Content-Type": FORM}, auth=TJE0)
+    assert response.status_code == 200, response.text
+    assert response.json()["CustomerName"] == stored
+
+
+@pytest.mark.parametrize("body", [b"Unknown=1", b"abc", b"Unknown=%7B%7D", b"text%20with%20spaces"])
+async def test_a_form_of_unknown_fields_that_is_not_json_is_still_read(api, body):
+    """Unknown members are ignored, as SuperOffice does (decision 7): a form of only unknown fields that does
+    not look like JSON or XML saves the default entity, as before."""
+    response = await api.client.post(SAVE, content=body, headers={"Content-Type": FORM}, auth=TJE0)
+    assert response.status_code == 200, response.text
+    assert response.json()["CustomerName"] == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "named", "where"),
+    [
+        (b"CustomerName=ab%FFc", "CustomerName", "byte 0xff at position 2 of the value"),
+        (b"Rating=1&CustomerName=%C3%A6%C3", "CustomerName", "byte 0xc3 at position 2 of the value"),
+        (b"Custom%E9rName=x", "Custom\ufffdrName", "byte 0xe9 at position 6 of the name"),
+    ],
+)
+async def test_invalid_utf8_in_a_form_names_the_field_and_byte(api, body, named, where):
+    """Percent-escapes that are not UTF-8 are a 400 naming the field, the byte and its position in the
+    percent-decoded name or value, on both save routes; nothing is stored."""
+    before = await stored_count(api)
+    for path in (SAVE, REST):
+        response = await api.client.post(path, content=body, headers={"Content-Type": FORM}, auth=TJE0)
+        message = api.error(response, 400)
+        assert message.startswith(f"{named}: "), message
+        assert where in message
+    assert await stored_count(api) == before
+
+
 async def test_a_real_form_still_saves(api):
     """Form bodies keep working, including values that contain braces."""
     body = b"CustomerName=%7Bbraces%7D&Rating=3"

@@ -4,17 +4,21 @@ Nested carriers use dotted keys (``User.AssociateId=5``); ``User[AssociateId]=5`
 way. An empty value means null. Values stay text here; the domain reads numbers, booleans
 (true/false/1/0), enums and dates from text.
 
-A body that starts with ``{`` or ``[`` (or ``<``) is JSON (or XML) sent without its Content-Type: ``curl -d``
-labels every body it sends as a form. Read as a form it has no field we know and would save the default entity,
-so it is refused with 415, naming the header to send.
+JSON or XML sent without its Content-Type (``curl -d`` labels every body it sends as a form) is refused with 415,
+naming the header to send: read as a form it has no field we know and would save the default entity. That is a
+body that starts with ``{``, ``[`` or ``<`` (no form field name does), and a body none of whose fields is a member
+of ChatSessionEntity whose text, as sent or percent-decoded (``curl --data-urlencode``), is JSON (``null``,
+``"text"``, ``5``) or starts like JSON or XML. Other forms of unknown fields are read as forms (decision 7).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus, unquote_to_bytes
 
+from sochat.domain.chat_session import FIELD_BY_LOWER_NAME
 from sochat.domain.errors import InvalidInput, MalformedBody, UnsupportedMediaType
 from sochat.http.codecs.text import codec_for, decode_text
 
@@ -23,31 +27,35 @@ _MAX_DEPTH = 4
 _MAX_FIELDS = 1000
 # How a body that is not a form starts: no form field name begins with these.
 _OTHER_FORMATS = {"{": ("JSON", "application/json"), "[": ("JSON", "application/json"), "<": ("XML", "application/xml")}
+_JSON = ("JSON", "application/json")
+# The members a form field (or the first part of a dotted one) may name, lower-cased.
+_MEMBERS = frozenset(FIELD_BY_LOWER_NAME)
 
 
 def decode(body: bytes, charset: str | None) -> dict[str, Any]:
     # Percent-escapes carry bytes in the declared charset (UTF-8 by default), as does any raw text.
     text = decode_text(body, charset)
-    _refuse_other_formats(text)
+    _refuse_other_format(_starts_like_other_format(text))
+    codec = codec_for(charset)
     try:
         pairs = parse_qsl(
             text,
             keep_blank_values=True,
             strict_parsing=False,
-            encoding=codec_for(charset),
+            encoding=codec,
             errors="strict",
             max_num_fields=_MAX_FIELDS,
         )
-    except UnicodeDecodeError as exc:
-        raise MalformedBody(
-            f"A form value is not valid {charset or 'utf-8'} after percent-decoding: {exc.reason}"
-        ) from None
+    except UnicodeDecodeError:
+        raise _undecodable_field(text, codec, charset or "utf-8") from None
     except ValueError as exc:
         raise MalformedBody(f"The form body is malformed: {exc}") from None
+    paths = [(key, value, _BRACKETS.sub(r".\1", key).split(".")) for key, value in pairs]
+    if not any(path[0].lower() in _MEMBERS for _, _, path in paths):
+        _refuse_other_format(_other_format(text, codec))
     result: dict[str, Any] = {}
-    for key, value in pairs:
+    for key, value, path in paths:
         _refuse_nul(key, value)
-        path = _BRACKETS.sub(r".\1", key).split(".")
         if len(path) > _MAX_DEPTH or not all(path):
             raise MalformedBody(f"Form field name '{key[:60]}' is not a property path like User.AssociateId")
         target = result
@@ -69,12 +77,53 @@ def _refuse_nul(key: str, value: str) -> None:
         raise InvalidInput(f"{name}: the character U+0000 (NUL) is not allowed in a form field", property_name=name)
 
 
-def _refuse_other_formats(text: str) -> None:
+def _starts_like_other_format(text: str) -> tuple[str, str] | None:
+    return _OTHER_FORMATS.get(text.lstrip()[:1])
+
+
+def _other_format(text: str, codec: str) -> tuple[str, str] | None:
+    """JSON or XML, as sent or percent-decoded: it starts with ``{``, ``[`` or ``<``, or it parses as JSON."""
+    for candidate in (text, unquote_plus(text, encoding=codec, errors="replace")):
+        candidate = candidate.strip()
+        looks_like = _starts_like_other_format(candidate)
+        if looks_like is not None:
+            return looks_like
+        try:
+            json.loads(candidate)
+        except ValueError:
+            continue
+        return _JSON
+    return None
+
+
+def _refuse_other_format(looks_like: tuple[str, str] | None) -> None:
     """415 for a JSON or XML body labelled as a form (what ``curl -d`` without ``-H`` sends)."""
-    looks_like = _OTHER_FORMATS.get(text.lstrip()[:1])
     if looks_like is not None:
         name, media_type = looks_like
         raise UnsupportedMediaType(
             f"The body looks like {name}, but its Content-Type is application/x-www-form-urlencoded (curl -d sends "
             f"that unless told otherwise): send it with the header Content-Type: {media_type}"
         )
+
+
+def _undecodable_field(text: str, codec: str, charset: str) -> InvalidInput:
+    """The 400 for a field whose percent-escapes are not text in the charset: it names the field and the bad byte
+    with its position in the percent-decoded name or value (only called on the error path)."""
+    for segment in text.split("&"):
+        if not segment:
+            continue
+        raw_name, has_value, raw_value = segment.partition("=")
+        name = unquote_plus(raw_name, encoding=codec, errors="replace")
+        parts = [("name", raw_name), ("value", raw_value)] if has_value else [("name", raw_name)]
+        for part, raw in parts:
+            octets = unquote_to_bytes(raw.replace("+", " "))
+            try:
+                octets.decode(codec)
+            except UnicodeDecodeError as exc:
+                shown = name[:60]
+                return MalformedBody(
+                    f"{shown}: the form field's {part} is not valid {charset} after percent-decoding: byte "
+                    f"0x{octets[exc.start]:02x} at position {exc.start} of the {part} ({exc.reason})",
+                    property_name=shown,
+                )
+    return MalformedBody(f"A form field is not valid {charset} after percent-decoding")
