@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,8 +23,9 @@ class Body:
     value: Any
 
 
-def decode_body(body: bytes, content_type: str | None, root: str) -> Body:
-    """Read a body whose top level should be a ``root`` (e.g. ChatSessionEntity) or a patch for one."""
+def decode_body(body: bytes, content_type: str | None, root: str, members: Collection[str] = ()) -> Body:
+    """Read a body whose top level should be a ``root`` (e.g. ChatSessionEntity) or a patch for one. ``members``
+    are the root's lower-cased member names, which tell a form from JSON or XML sent as one (codecs/form.py)."""
     media = request_media_type(content_type)
     body_format = REQUEST_FORMATS[media.type]
     if body_format == "xml":
@@ -32,7 +34,7 @@ def decode_body(body: bytes, content_type: str | None, root: str) -> Body:
             raise InvalidInput(f"The XML root element is <{name}>; expected <{root}>", property_name="body")
         return Body("entity", value)
     if body_format == "form":
-        return Body("entity", form.decode(body, media.charset) if body.strip() else None)
+        return Body("entity", form.decode(body, media.charset, members) if body.strip() else None)
     value = _json(body, media.charset)
     if body_format == "merge-patch":
         return Body("merge-patch", value)

@@ -306,7 +306,7 @@ def read_arguments(ctx: Context, method: str, scalars: tuple[Parameter, ...]) ->
             parameter.name: int32_text(query_values.get(parameter.name.lower()), parameter.name)
             for parameter in scalars
         }
-    members = _body_members(ctx, method)
+    members = _body_members(ctx, method, frozenset(parameter.name.lower() for parameter in scalars))
     arguments: Arguments = {}
     for parameter in scalars:
         key = parameter.name.lower()
@@ -315,10 +315,10 @@ def read_arguments(ctx: Context, method: str, scalars: tuple[Parameter, ...]) ->
     return arguments
 
 
-def _body_members(ctx: Context, method: str) -> dict[str, Any]:
+def _body_members(ctx: Context, method: str, names: frozenset[str]) -> dict[str, Any]:
     if not ctx.request.body.strip():
         return {}
-    value = decode_body(ctx.request.body, ctx.request.headers.get("content-type"), method).value
+    value = decode_body(ctx.request.body, ctx.request.headers.get("content-type"), method, names).value
     if value is None:
         return {}
     if not isinstance(value, dict):

@@ -6,19 +6,20 @@ way. An empty value means null. Values stay text here; the domain reads numbers,
 
 JSON or XML sent without its Content-Type (``curl -d`` labels every body it sends as a form) is refused with 415,
 naming the header to send: read as a form it has no field we know and would save the default entity. That is a
-body that starts with ``{``, ``[`` or ``<`` (no form field name does), and a body none of whose fields is a member
-of ChatSessionEntity whose text, as sent or percent-decoded (``curl --data-urlencode``), is JSON (``null``,
-``"text"``, ``5``) or starts like JSON or XML. Other forms of unknown fields are read as forms (decision 7).
+body that starts with ``{``, ``[`` or ``<`` (no form field name does), and a body none of whose fields is one of
+the ``members`` its reader knows (the entity's properties, a method's parameters) whose text, as sent or
+percent-decoded (``curl --data-urlencode``), is JSON (``null``, ``"text"``, ``5``) or starts like JSON or XML.
+Other forms of unknown fields are read as forms (decision 7).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, unquote_to_bytes
 
-from sochat.domain.chat_session import FIELD_BY_LOWER_NAME
 from sochat.domain.errors import InvalidInput, MalformedBody, UnsupportedMediaType
 from sochat.http.codecs.text import codec_for, decode_text
 
@@ -28,11 +29,11 @@ _MAX_FIELDS = 1000
 # How a body that is not a form starts: no form field name begins with these.
 _OTHER_FORMATS = {"{": ("JSON", "application/json"), "[": ("JSON", "application/json"), "<": ("XML", "application/xml")}
 _JSON = ("JSON", "application/json")
-# The members a form field (or the first part of a dotted one) may name, lower-cased.
-_MEMBERS = frozenset(FIELD_BY_LOWER_NAME)
 
 
-def decode(body: bytes, charset: str | None) -> dict[str, Any]:
+def decode(body: bytes, charset: str | None, members: Collection[str] = ()) -> dict[str, Any]:
+    """The form's fields as nested plain values. ``members`` are the lower-cased names the reader knows: a form
+    that names none of them (the first part of a dotted name counts) and reads as JSON or XML is refused."""
     # Percent-escapes carry bytes in the declared charset (UTF-8 by default), as does any raw text.
     text = decode_text(body, charset)
     _refuse_other_format(_starts_like_other_format(text))
@@ -51,7 +52,7 @@ def decode(body: bytes, charset: str | None) -> dict[str, Any]:
     except ValueError as exc:
         raise MalformedBody(f"The form body is malformed: {exc}") from None
     paths = [(key, value, _BRACKETS.sub(r".\1", key).split(".")) for key, value in pairs]
-    if not any(path[0].lower() in _MEMBERS for _, _, path in paths):
+    if not any(path[0].lower() in members for _, _, path in paths):
         _refuse_other_format(_other_format(text, codec))
     result: dict[str, Any] = {}
     for key, value, path in paths:

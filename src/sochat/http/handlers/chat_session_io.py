@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from sochat.agents.sessions import ChatSessionView
-from sochat.domain.chat_session import ChatSession
+from sochat.domain.chat_session import FIELD_BY_LOWER_NAME, ChatSession
 from sochat.domain.errors import InvalidInput, NotFound, PreconditionFailed
 from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.http import render
@@ -37,7 +37,7 @@ async def session_from_body(ctx: Context, *, stored: ChatSessionView | None = No
     it names (ChatSessionId in a test or replace op, or the merge patch's member) when that exists,
     and to the default new entity when not.
     """
-    body = ctx.decode_body(ENTITY)
+    body = ctx.decode_body(ENTITY, FIELD_BY_LOWER_NAME)
     if stored is not None and body.kind == "entity" and _declared_json_patch(ctx):
         # An entity object is a whole save (Save, POST, PUT); on PATCH it would silently reset what it leaves out.
         raise InvalidInput("A JSON Patch body must be an array of operations", property_name="body")

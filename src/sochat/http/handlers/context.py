@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
 from sochat.agents.facade import Agents
@@ -41,8 +41,8 @@ class Context:
         assert self.principal is not None, "the route is declared as needing authentication"
         return self.principal
 
-    def decode_body(self, root: str) -> Body:
-        return decode_body(self.request.body, self.request.headers.get("content-type"), root)
+    def decode_body(self, root: str, members: Collection[str] = ()) -> Body:
+        return decode_body(self.request.body, self.request.headers.get("content-type"), root, members)
 
     @property
     def wants_xml(self) -> bool:
