@@ -10,12 +10,12 @@ from typing import Any
 
 from sochat.agents.sessions import ChatSessionView
 from sochat.domain.chat_session import FIELD_BY_LOWER_NAME, ChatSession
-from sochat.domain.errors import InvalidInput, NotFound, PreconditionFailed
+from sochat.domain.errors import InvalidInput, NotFound
 from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.http import render
 from sochat.http.codecs import patch
 from sochat.http.formats import Body
-from sochat.http.handlers.conditions import validator_headers
+from sochat.http.handlers.conditions import star_needs_a_session, validator_headers
 from sochat.http.handlers.context import Context
 from sochat.http.handlers.select import apply_select, parse_select
 from sochat.http.messages import Response
@@ -80,9 +80,7 @@ async def save_or_412(
         )
     except NotFound:
         if must_exist:
-            raise PreconditionFailed(
-                f"If-Match: * needs ChatSession {session.chat_session_id} to exist; nothing was saved"
-            ) from None
+            raise star_needs_a_session(session.chat_session_id) from None
         raise
 
 

@@ -52,6 +52,11 @@ def if_match_any(request: Request, chat_session_id: int) -> bool:
     return True
 
 
+def star_needs_a_session(chat_session_id: int) -> PreconditionFailed:
+    """The 412 for ``If-Match: *`` on a session that is not stored (or that the caller may not see)."""
+    return PreconditionFailed(f"If-Match: * needs ChatSession {chat_session_id} to exist; nothing was saved")
+
+
 def not_modified(request: Request, view: ChatSessionView) -> bool:
     """True when a GET's If-None-Match or If-Modified-Since says the client's copy is current."""
     if_none_match = request.headers.get("if-none-match")

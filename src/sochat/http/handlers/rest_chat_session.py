@@ -19,7 +19,13 @@ from sochat.http.handlers.chat_session_io import (
     save_or_412,
     session_from_body,
 )
-from sochat.http.handlers.conditions import if_match_any, not_modified, validator_headers, write_precondition
+from sochat.http.handlers.conditions import (
+    if_match_any,
+    not_modified,
+    star_needs_a_session,
+    validator_headers,
+    write_precondition,
+)
 from sochat.http.handlers.context import Context, int32_text, no_content
 from sochat.http.messages import Response
 
@@ -138,10 +144,10 @@ async def patch(ctx: Context) -> Response:
             stored = await _stored(ctx)
         except NotFound:
             if needs_match:
+                if match_any:
+                    raise star_needs_a_session(chat_session_id) from None
                 raise PreconditionFailed(
-                    f"If-Match: * needs ChatSession {chat_session_id} to exist; nothing was saved"
-                    if match_any
-                    else f"ChatSession {chat_session_id} does not exist, so it cannot match If-Match"
+                    f"ChatSession {chat_session_id} does not exist, so it cannot match If-Match"
                 ) from None
             raise
         if client_precondition is not None:
