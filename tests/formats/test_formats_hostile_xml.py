@@ -1,11 +1,12 @@
-"""Issue 3: hostile XML bodies are a cheap 400: no entity expansion, no file or network access, bounded depth."""
+"""Issue 3: hostile XML bodies are a cheap 400: no entity expansion, no file or network access, bounded depth.
+
+"Cheap" is checked here by what the refusal does (a 400 with SuperOffice's error body, nothing leaked, a few MB
+at most); how long it takes is measured by bench/hostile_input.py (the issue's bound: 100 ms)."""
 
 from __future__ import annotations
 
 import resource
 import socket
-import statistics
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -13,71 +14,14 @@ import pytest
 
 from sochat.domain.errors import MalformedBody
 from sochat.http.formats import decode_body
+from support.hostile import DEEP_JSON, HOSTILE
 
 pytestmark = pytest.mark.anyio
 
-TIME_LIMIT_S = 0.100  # the issue's bound for refusing a hostile body
 TRIES = 5
 PEAK_LIMIT_BYTES = 4 * 1024 * 1024  # tracemalloc peak while refusing one body
 RSS_GROWTH_LIMIT_KB = 64 * 1024  # a single expansion of any of these bodies would need far more
 SECRET_MARKER = "sochat-xxe-secret-3f9a1c"
-
-BILLION_LAUGHS = """<?xml version="1.0"?>
-<!DOCTYPE lolz [
- <!ENTITY lol "lol">
- <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<ChatSessionEntity><CustomerName>&lol9;</CustomerName></ChatSessionEntity>"""
-
-# One 100 kB entity referenced 50,000 times: 150 kB of references that would expand to 5 GB.
-QUADRATIC_BLOWUP = (
-    '<?xml version="1.0"?><!DOCTYPE kaboom [<!ENTITY a "'
-    + "A" * 100_000
-    + '">]><ChatSessionEntity><CustomerName>'
-    + "&a;" * 50_000
-    + "</CustomerName></ChatSessionEntity>"
-)
-
-XXE_FILE = """<?xml version="1.0"?>
-<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<ChatSessionEntity><CustomerName>&xxe;</CustomerName></ChatSessionEntity>"""
-
-XXE_NETWORK = """<?xml version="1.0"?>
-<!DOCTYPE foo [<!ENTITY xxe SYSTEM "http://127.0.0.1:9/x">]>
-<ChatSessionEntity><CustomerName>&xxe;</CustomerName></ChatSessionEntity>"""
-
-XXE_PARAMETER_ENTITY = """<?xml version="1.0"?>
-<!DOCTYPE foo [<!ENTITY % remote SYSTEM "file:///etc/passwd"> %remote;]>
-<ChatSessionEntity><CustomerName>x</CustomerName></ChatSessionEntity>"""
-
-EXTERNAL_DTD = """<?xml version="1.0"?>
-<!DOCTYPE ChatSessionEntity SYSTEM "http://127.0.0.1:9/evil.dtd">
-<ChatSessionEntity><CustomerName>x</CustomerName></ChatSessionEntity>"""
-
-DOCTYPE_AFTER_COMMENT = """<?xml version="1.0"?><!-- hello --><?pi data?>
-<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<ChatSessionEntity><CustomerName>&xxe;</CustomerName></ChatSessionEntity>"""
-
-DEEP_NESTING = "<ChatSessionEntity>" + "<a>" * 10_000 + "x" + "</a>" * 10_000 + "</ChatSessionEntity>"
-
-HOSTILE = {
-    "billion-laughs": BILLION_LAUGHS,
-    "quadratic-blowup": QUADRATIC_BLOWUP,
-    "xxe-file": XXE_FILE,
-    "xxe-network": XXE_NETWORK,
-    "xxe-parameter-entity": XXE_PARAMETER_ENTITY,
-    "external-dtd": EXTERNAL_DTD,
-    "doctype-after-comment": DOCTYPE_AFTER_COMMENT,
-    "deep-nesting-10000": DEEP_NESTING,
-}
 
 
 def _passwd_lines() -> list[str]:
@@ -97,35 +41,31 @@ def _assert_no_leak(text: str) -> None:
     assert SECRET_MARKER not in text
 
 
-async def _timed_refusals(chat, body: bytes, content_type: str) -> list[float]:
-    durations = []
+async def _assert_refusals(chat, body: bytes, content_type: str) -> None:
+    """TRIES times: a 400 SoMalformedRequestException that leaks nothing, and no session stored."""
+    count = chat.row_count()
     for _ in range(TRIES):
-        started = time.perf_counter()
         response = await chat.save(body, content_type, accept="application/json")
-        durations.append(time.perf_counter() - started)
         assert response.status_code == 400, response.text[:500]
         error = response.json()
         assert set(error) == {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
         assert error["ErrorType"] == "SoMalformedRequestException"
         _assert_no_leak(response.text)
-    return durations
+    assert chat.row_count() == count
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
 @pytest.mark.parametrize("content_type", ["application/xml", "text/xml; charset=utf-8"])
-async def test_hostile_xml_is_a_fast_400(chat, name, content_type):
-    """Each hostile body is refused with a 400 SoMalformedRequestException, median < 100 ms, leaking nothing."""
-    await chat.save("{}", "application/json")  # warm up: the login is verified once and cached
-    durations = await _timed_refusals(chat, HOSTILE[name].encode("utf-8"), content_type)
-    assert statistics.median(durations) < TIME_LIMIT_S, durations
+async def test_hostile_xml_is_a_400(chat, name, content_type):
+    """Each hostile body is refused with a 400 SoMalformedRequestException, leaking nothing, storing nothing."""
+    await _assert_refusals(chat, HOSTILE[name].encode("utf-8"), content_type)
 
 
 @pytest.mark.parametrize("name", ["billion-laughs", "xxe-file", "deep-nesting-10000"])
 async def test_hostile_xml_in_utf16_is_refused_too(chat, name):
     """Declaring UTF-16 does not slip a DTD or deep nesting past the checks."""
     body = HOSTILE[name].replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="utf-16"?>').encode("utf-16")
-    durations = await _timed_refusals(chat, body, "application/xml; charset=utf-16")
-    assert statistics.median(durations) < TIME_LIMIT_S, durations
+    await _assert_refusals(chat, body, "application/xml; charset=utf-16")
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
@@ -203,17 +143,10 @@ async def test_nesting_beyond_sixteen_levels_is_refused(chat, depth):
     assert response.json()["ErrorType"] == "SoMalformedRequestException"
 
 
-async def test_deep_json_is_a_fast_400_too(chat):
-    """The JSON reader bounds nesting as well: 10,000 nested arrays are a quick 400, not a crash."""
-    body = "[" * 10_000 + "]" * 10_000
-    await chat.save("{}", "application/json")
-    durations = []
-    for _ in range(TRIES):
-        started = time.perf_counter()
-        response = await chat.save(body, "application/json")
-        durations.append(time.perf_counter() - started)
-        assert response.status_code == 400, response.text[:300]
-    assert statistics.median(durations) < TIME_LIMIT_S, durations
+async def test_deep_json_is_a_400_too(chat):
+    """The JSON reader bounds nesting as well: 10,000 nested arrays are a 400, not a crash."""
+    body = DEEP_JSON
+    await _assert_refusals(chat, body.encode("ascii"), "application/json")
 
 
 async def test_ordinary_xml_still_works_after_hostile_bodies(chat):

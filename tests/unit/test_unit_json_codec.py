@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -89,12 +88,12 @@ def test_invalid_utf8_is_malformed(body: bytes, position: int) -> None:
     "body",
     [b"[" * 100_000, b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000],
 )
-def test_deep_nesting_is_refused_quickly(body: bytes) -> None:
-    """100000 nested arrays or objects are MalformedBody within a second, not a crash or a hang."""
-    started = time.perf_counter()
-    with pytest.raises(MalformedBody):
+def test_deep_nesting_is_refused(body: bytes) -> None:
+    """100000 nested arrays or objects are MalformedBody naming the nesting, not a crash (RecursionError) or a
+    value; how fast is bench/hostile_input.py's to measure."""
+    with pytest.raises(MalformedBody) as caught:
         decode(body)
-    assert time.perf_counter() - started < 1.0
+    assert "nest" in caught.value.message.lower() or "deep" in caught.value.message.lower(), caught.value.message
 
 
 def test_moderate_nesting_is_fine() -> None:
