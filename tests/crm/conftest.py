@@ -1,6 +1,7 @@
 """Fixtures for the CRM tests: the demo company with its chat sessions (sochat.demo with sessions=True), copied
-per test, and an in-process app on it. ``any_crm`` is the same on both databases (``[sqlite]`` and
-``[postgresql]``, parametrised by support.fixtures through ``database``)."""
+per test, and an in-process app on it through support.client's Client, on both databases (``[sqlite]`` and
+``[postgresql]``, parametrised by support.fixtures through ``database``). A test that also reads or writes the
+SQLite file itself (``company_path``, for the import and export commands) runs on SQLite only."""
 
 from __future__ import annotations
 
@@ -8,11 +9,21 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from crm_support import OTHER_AGENT, USERS, Crm, CrmFactory
+from crm_support import OTHER_AGENT, USERS, CrmFactory
 
 from sochat.store.protocol import Store
 from sochat.store.sqlite import SqliteStore
-from support.databases import copy_sqlite, load_cheap_demo, postgres_copy, postgres_template, sqlite_template
+from support.client import Client
+from support.databases import (
+    Backend,
+    copy_sqlite,
+    load_cheap_demo,
+    postgres_copy,
+    postgres_schema_backend,
+    postgres_template,
+    sqlite_backend,
+    sqlite_template,
+)
 from support.inprocess import opener
 
 
@@ -69,43 +80,33 @@ def any_company_store(database: str, request: pytest.FixtureRequest) -> Iterator
         yield copied
 
 
-def _crm_factory(store: Store) -> CrmFactory:
-    return opener(store, lambda opened: Crm(opened.client, store))
+@pytest.fixture
+def company_backend(database: str, request: pytest.FixtureRequest) -> Backend:
+    """Raw SQL on the database ``any_company_store`` is on."""
+    if database == "sqlite":
+        return sqlite_backend(request.getfixturevalue("company_path"))
+    return postgres_schema_backend(
+        request.getfixturevalue("postgres_url"), request.getfixturevalue("postgres_module_schema")
+    )
 
 
 @pytest.fixture
-def crm_factory(company_store: SqliteStore) -> CrmFactory:
-    """Open an app with the given Settings fields on the test's copy of the company."""
-    return _crm_factory(company_store)
+def crm_factory(any_company_store: Store, company_backend: Backend) -> CrmFactory:
+    """Open an app with the given Settings fields on the test's copy of the company, as an async context
+    manager yielding a Client (signed in as the admin; tests speak as any role through crm_support.call)."""
+    return opener(
+        any_company_store,
+        lambda opened: Client(opened.client, app=opened.app, store=any_company_store, backend=company_backend),
+    )
 
 
 @pytest.fixture
-def any_crm_factory(any_company_store: Store) -> CrmFactory:
-    """crm_factory on both databases."""
-    return _crm_factory(any_company_store)
-
-
-@pytest.fixture
-async def crm(crm_factory: CrmFactory, anyio_backend: str) -> AsyncIterator[Crm]:
+async def crm(crm_factory: CrmFactory, anyio_backend: str) -> AsyncIterator[Client]:
     async with crm_factory() as opened:
         yield opened
 
 
 @pytest.fixture
-async def strict_crm(crm_factory: CrmFactory, anyio_backend: str) -> AsyncIterator[Crm]:
+async def strict_crm(crm_factory: CrmFactory, anyio_backend: str) -> AsyncIterator[Client]:
     async with crm_factory(strict=True) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def any_crm(any_crm_factory: CrmFactory, anyio_backend: str) -> AsyncIterator[Crm]:
-    """crm on both databases."""
-    async with any_crm_factory() as opened:
-        yield opened
-
-
-@pytest.fixture
-async def any_strict_crm(any_crm_factory: CrmFactory, anyio_backend: str) -> AsyncIterator[Crm]:
-    """strict_crm on both databases."""
-    async with any_crm_factory(strict=True) as opened:
         yield opened

@@ -15,12 +15,12 @@ import httpx
 from click.testing import CliRunner, Result
 
 from sochat.cli import main
-from sochat.store.protocol import Store
 from support.api import CREATE_DEFAULT as CREATE_DEFAULT  # the paths, re-exported for this folder
 from support.api import DELETE as DELETE
 from support.api import GET as GET
 from support.api import REST as REST
 from support.api import SAVE as SAVE
+from support.client import Client
 
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
@@ -297,59 +297,37 @@ def enum_members(carrier: str) -> set[str]:
     return {name for name, kind in CARRIER_MEMBERS[carrier] if kind.startswith("enum:")}
 
 
-class Crm:
-    """An httpx client on an in-process app over a private copy of the demo company."""
+async def call(
+    crm: Client,
+    method: str,
+    path: str,
+    *,
+    role: str = "admin",
+    user: User | None = None,
+    json_body: object = None,
+    params: dict[str, object] | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """One request as the demo user of ``role`` (or ``user``), the body as JSON."""
+    caller = user or USERS[role]
+    return await crm.request(method, path, json_body, auth=caller.auth, params=params, headers=headers)
 
-    def __init__(self, client: httpx.AsyncClient, store: Store) -> None:
-        self.client = client
-        self.store = store
 
-    async def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        role: str = "admin",
-        user: User | None = None,
-        json_body: object = None,
-        params: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        """One request as the demo user of ``role`` (or ``user``)."""
-        caller = user or USERS[role]
-        content = None if json_body is None else json.dumps(json_body).encode("utf-8")
-        sent = {"Content-Type": "application/json"} if content is not None else {}
-        sent.update(headers or {})
-        return await self.client.request(
-            method,
-            path,
-            content=content,
-            params=params,
-            headers=sent,
-            auth=caller.auth,  # type: ignore[arg-type]
-        )
+async def create_session(crm: Client, **properties: object) -> dict[str, Any]:
+    """Save a new session as the admin; answer the stored entity."""
+    response = await call(crm, "POST", SAVE, json_body={"ChatSessionId": 0, **properties})
+    assert response.status_code == 200, response.text
+    entity: dict[str, Any] = response.json()
+    return entity
 
-    async def create(self, **properties: object) -> dict[str, Any]:
-        """Save a new session as the admin; answer the stored entity."""
-        response = await self.call("POST", SAVE, json_body={"ChatSessionId": 0, **properties})
-        assert response.status_code == 200, response.text
-        entity: dict[str, Any] = response.json()
-        return entity
 
-    async def stored(self, chat_session_id: int) -> dict[str, Any] | None:
-        """The session as GetChatSessionEntity answers it to the admin (None when not stored)."""
-        response = await self.call("POST", GET, params={"chatSessionEntityId": chat_session_id})
-        assert response.status_code == 200, response.text
-        entity: dict[str, Any] | None = response.json()
-        return entity
-
-    async def count(self) -> int:
-        """How many sessions are stored."""
-        return sum((await self.store.count_chat_sessions_by_status()).values())
+def session_count(crm: Client) -> int:
+    """How many sessions are stored."""
+    return crm.row_count()
 
 
 # Opens an app on the test's copy of the company with the given Settings fields (conftest.py's crm_factory).
-CrmFactory = Callable[..., AbstractAsyncContextManager[Crm]]
+CrmFactory = Callable[..., AbstractAsyncContextManager[Client]]
 
 
 def assert_error(response: httpx.Response, status: int, error_type: str) -> str:

@@ -21,13 +21,17 @@ from crm_support import (
     MERGE_PATCH,
     REST,
     SAVE,
-    Crm,
     assert_error,
+    call,
     carrier_keys,
+    create_session,
     enum_members,
     id_only_carrier,
     import_file,
+    session_count,
 )
+
+from support.client import Client
 
 pytestmark = pytest.mark.anyio
 
@@ -124,21 +128,21 @@ def _unset_enums(prop: str) -> set[str]:
     return enum_members(LINKS[prop]) - set(KNOWN[prop][1])
 
 
-async def _answers(crm: Crm, body: dict[str, object]) -> list[dict[str, Any]]:
+async def _answers(crm: Client, body: dict[str, object]) -> list[dict[str, Any]]:
     """The session as Save answers it, then as Get, REST GET and a REST PATCH answer it."""
-    saved = await crm.call("POST", SAVE, json_body=body)
+    saved = await call(crm, "POST", SAVE, json_body=body)
     assert saved.status_code == 200, saved.text
     session_id = saved.json()["ChatSessionId"]
-    got = await crm.call("POST", GET, params={"chatSessionEntityId": session_id})
-    rest = await crm.call("GET", f"{REST}/{session_id}")
-    patched = await crm.call("PATCH", f"{REST}/{session_id}", json_body={"Rank": 1}, headers=MERGE_PATCH)
+    got = await call(crm, "POST", GET, params={"chatSessionEntityId": session_id})
+    rest = await call(crm, "GET", f"{REST}/{session_id}")
+    patched = await call(crm, "PATCH", f"{REST}/{session_id}", json_body={"Rank": 1}, headers=MERGE_PATCH)
     for response in (got, rest, patched):
         assert response.status_code == 200, response.text
     return [saved.json(), got.json(), rest.json(), patched.json()]
 
 
 @pytest.mark.parametrize("prop", list(LINKS))
-async def test_known_link_is_expanded(crm: Crm, prop: str) -> None:
+async def test_known_link_is_expanded(crm: Client, prop: str) -> None:
     """A link to a demo record answers the whole carrier, SuperOffice's member order, the stored values filled in."""
     answers = await _answers(crm, _linked_body({name: record_id for name, (record_id, _) in KNOWN.items()}))
     for answer in answers:
@@ -148,7 +152,7 @@ async def test_known_link_is_expanded(crm: Crm, prop: str) -> None:
         assert _without(carrier, unset) == _without(_expected_known(prop), unset)
 
 
-async def test_every_carrier_in_one_answer_in_entity_order(crm: Crm) -> None:
+async def test_every_carrier_in_one_answer_in_entity_order(crm: Client) -> None:
     """One session linking all seven carriers answers each in its entity position, expanded."""
     answer = (await _answers(crm, _linked_body({name: record_id for name, (record_id, _) in KNOWN.items()})))[1]
     linked = [name for name in answer if isinstance(answer[name], dict) and name in LINKS]
@@ -162,7 +166,7 @@ async def test_every_carrier_in_one_answer_in_entity_order(crm: Crm) -> None:
 
 
 @pytest.mark.parametrize("prop", ["Sale", "Ticket"])
-async def test_unset_enum_member_of_a_known_record_is_its_dotnet_default(crm: Crm, prop: str) -> None:
+async def test_unset_enum_member_of_a_known_record_is_its_dotnet_default(crm: Client, prop: str) -> None:
     """An enum member the record does not hold (Sale.Completed, Ticket.Slevel, ...) is answered "Unknown" (value 0)."""
     answer = (await _answers(crm, _linked_body({prop: KNOWN[prop][0]})))[1]
     unset = _unset_enums(prop)
@@ -171,7 +175,7 @@ async def test_unset_enum_member_of_a_known_record_is_its_dotnet_default(crm: Cr
 
 
 @pytest.mark.parametrize("prop", list(LINKS))
-async def test_unknown_link_is_an_id_only_carrier(crm: Crm, prop: str) -> None:
+async def test_unknown_link_is_an_id_only_carrier(crm: Client, prop: str) -> None:
     """A link to an id sochat does not hold is stored and answered as the carrier with that id, the rest at default."""
     record_id = UNKNOWN_IDS[prop]
     for answer in await _answers(crm, _linked_body({prop: record_id})):
@@ -182,7 +186,7 @@ async def test_unknown_link_is_an_id_only_carrier(crm: Crm, prop: str) -> None:
 
 
 @pytest.mark.parametrize("carrier", ["Associate", "Sale", "Ticket"])
-async def test_enum_members_of_an_id_only_carrier_are_unknown(crm: Crm, carrier: str) -> None:
+async def test_enum_members_of_an_id_only_carrier_are_unknown(crm: Client, carrier: str) -> None:
     """Enum members of an id-only carrier (Associate.Type, Sale.Status, Ticket.BaseStatus, ...) are "Unknown"."""
     prop = next(name for name, kind in LINKS.items() if kind == carrier)
     answer = (await _answers(crm, _linked_body({prop: UNKNOWN_IDS[prop]})))[1]
@@ -191,13 +195,13 @@ async def test_enum_members_of_an_id_only_carrier_are_unknown(crm: Crm, carrier:
 
 
 @pytest.mark.parametrize("no_link", [None, {"SaleId": 0}, {"SaleId": -1}, {}])
-async def test_no_link_answers_null(crm: Crm, no_link: object) -> None:
+async def test_no_link_answers_null(crm: Client, no_link: object) -> None:
     """null, id 0, id -1 and a carrier without id all mean "no link" and are answered null."""
     answer = (await _answers(crm, {"ChatSessionId": 0, "Sale": no_link}))[1]
     assert answer["Sale"] is None
 
 
-async def test_only_the_id_of_a_sent_carrier_counts(crm: Crm) -> None:
+async def test_only_the_id_of_a_sent_carrier_counts(crm: Client) -> None:
     """Members sent beside the id (a wrong Title, FullName) are ignored: the answer shows the stored record."""
     body = {
         "ChatSessionId": 0,
@@ -214,31 +218,31 @@ async def test_only_the_id_of_a_sent_carrier_counts(crm: Crm) -> None:
 
 @pytest.mark.parametrize("route", ["agent.Save", "rest.POST", "rest.PUT", "rest.PATCH"])
 @pytest.mark.parametrize("prop", [*LINKS, "TopicId"])
-async def test_strict_refuses_unknown_link(strict_crm: Crm, prop: str, route: str) -> None:
+async def test_strict_refuses_unknown_link(strict_crm: Client, prop: str, route: str) -> None:
     """In strict mode a link to an id sochat does not hold is 400 naming the property and the id; nothing is stored."""
     crm = strict_crm
-    target = (await crm.create(CustomerName="untouched", TopicId=1))["ChatSessionId"]
+    target = (await create_session(crm, CustomerName="untouched", TopicId=1))["ChatSessionId"]
     before = await crm.stored(target)
-    count = await crm.count()
+    count = session_count(crm)
     record_id = UNKNOWN_IDS.get(prop, 77)
     link: object = record_id if prop == "TopicId" else {ID_MEMBER[LINKS[prop]]: record_id}
     body = {"CustomerName": "changed", prop: link}
     if route == "agent.Save":
-        response = await crm.call("POST", SAVE, json_body={**body, "ChatSessionId": target})
+        response = await call(crm, "POST", SAVE, json_body={**body, "ChatSessionId": target})
     elif route == "rest.POST":
-        response = await crm.call("POST", REST, json_body=body)
+        response = await call(crm, "POST", REST, json_body=body)
     elif route == "rest.PUT":
-        response = await crm.call("PUT", f"{REST}/{target}", json_body=body)
+        response = await call(crm, "PUT", f"{REST}/{target}", json_body=body)
     else:
-        response = await crm.call("PATCH", f"{REST}/{target}", json_body=body, headers=MERGE_PATCH)
+        response = await call(crm, "PATCH", f"{REST}/{target}", json_body=body, headers=MERGE_PATCH)
     message = assert_error(response, 400, "SoArgumentException")
     assert prop in message
     assert str(record_id) in message
     assert await crm.stored(target) == before
-    assert await crm.count() == count
+    assert session_count(crm) == count
 
 
-async def test_strict_accepts_known_links_and_expands_them(strict_crm: Crm) -> None:
+async def test_strict_accepts_known_links_and_expands_them(strict_crm: Client) -> None:
     """In strict mode links to stored records save and answer expanded as in default mode."""
     answers = await _answers(strict_crm, _linked_body({name: record_id for name, (record_id, _) in KNOWN.items()}))
     for prop in LINKS:
@@ -285,7 +289,7 @@ IMPORTED = [
 ]
 
 
-async def test_imported_records_are_expanded_with_their_kinds(crm: Crm, company_path: Path, tmp_path: Path) -> None:
+async def test_imported_records_are_expanded_with_their_kinds(crm: Client, company_path: Path, tmp_path: Path) -> None:
     """Records loaded with `sochat import` answer with their values typed (numbers, booleans, dates, objects)."""
     result = import_file(company_path, _write_jsonl(tmp_path / "records.jsonl", IMPORTED))
     assert result.exit_code == 0, result.output
@@ -310,18 +314,18 @@ async def test_imported_records_are_expanded_with_their_kinds(crm: Crm, company_
         assert list(value) == carrier_keys(LINKS[prop])
 
 
-async def test_carrier_dates_follow_the_request_time_zone(crm: Crm, company_path: Path, tmp_path: Path) -> None:
+async def test_carrier_dates_follow_the_request_time_zone(crm: Client, company_path: Path, tmp_path: Path) -> None:
     """A carrier's dates are answered in SO-TimeZone's zone, like the entity's own dates."""
     assert import_file(company_path, _write_jsonl(tmp_path / "p.jsonl", IMPORTED[:1])).exit_code == 0
-    session_id = (await crm.create(Project={"ProjectId": 7001}))["ChatSessionId"]
-    response = await crm.call("GET", f"{REST}/{session_id}", headers={"SO-TimeZone": "Europe/Oslo"})
+    session_id = (await create_session(crm, Project={"ProjectId": 7001}))["ChatSessionId"]
+    response = await call(crm, "GET", f"{REST}/{session_id}", headers={"SO-TimeZone": "Europe/Oslo"})
     assert response.status_code == 200, response.text
     assert response.json()["Project"]["Updated"] == "2024-05-01T12:00:00.1234567+02:00"
 
 
-async def test_expansion_shows_the_record_as_it_is_now(crm: Crm, company_path: Path, tmp_path: Path) -> None:
+async def test_expansion_shows_the_record_as_it_is_now(crm: Client, company_path: Path, tmp_path: Path) -> None:
     """An unknown link expands once the record is imported, and follows a later re-import (upsert) of it."""
-    session_id = (await crm.create(Sale={"SaleId": 7002}))["ChatSessionId"]
+    session_id = (await create_session(crm, Sale={"SaleId": 7002}))["ChatSessionId"]
     first = await crm.stored(session_id)
     assert first is not None
     assert first["Sale"]["Title"] == ""  # no text is "" (decision 18)
@@ -338,7 +342,7 @@ async def test_expansion_shows_the_record_as_it_is_now(crm: Crm, company_path: P
     assert (third["Sale"]["Title"], third["Sale"]["Amount"]) == ("Harbour cranes", 0.0)
 
 
-async def test_person_member_kinds_match_superoffice(crm: Crm) -> None:
+async def test_person_member_kinds_match_superoffice(crm: Client) -> None:
     """Sanity of the oracle: the Person carrier has SuperOffice's 41 members, PersonNumber last."""
     assert len(CARRIER_MEMBERS["Person"]) == 41
     answer = (await _answers(crm, _linked_body({"Person": 1010})))[1]

@@ -21,11 +21,14 @@ from crm_support import (
     SAVE,
     TABLE_MASK,
     USERS,
-    Crm,
     assert_error,
+    call,
+    create_session,
+    session_count,
     user_link,
 )
 
+from support.client import Client
 from support.entity import PROPERTIES
 
 pytestmark = pytest.mark.anyio
@@ -42,14 +45,14 @@ def expected_mask(role: str, name: str) -> str:
     return "Update"  # Read | Write, written as .NET names the combined member
 
 
-async def _answers(crm: Crm, role: str) -> list[dict[str, Any]]:
+async def _answers(crm: Client, role: str) -> list[dict[str, Any]]:
     """The entity as each route answers it to ``role``: Get, REST GET, CreateDefault, REST default."""
-    session_id = (await crm.create(User=user_link(USERS[role].associate_id), Rating=3))["ChatSessionId"]
+    session_id = (await create_session(crm, User=user_link(USERS[role].associate_id), Rating=3))["ChatSessionId"]
     responses = [
-        await crm.call("POST", GET, role=role, params={"chatSessionEntityId": session_id}),
-        await crm.call("GET", f"{REST}/{session_id}", role=role),
-        await crm.call("POST", CREATE_DEFAULT, role=role),
-        await crm.call("GET", f"{REST}/default", role=role),
+        await call(crm, "POST", GET, role=role, params={"chatSessionEntityId": session_id}),
+        await call(crm, "GET", f"{REST}/{session_id}", role=role),
+        await call(crm, "POST", CREATE_DEFAULT, role=role),
+        await call(crm, "GET", f"{REST}/default", role=role),
     ]
     for response in responses:
         assert response.status_code == 200, response.text
@@ -57,7 +60,7 @@ async def _answers(crm: Crm, role: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-async def test_field_properties_per_role(crm: Crm, role: str) -> None:
+async def test_field_properties_per_role(crm: Client, role: str) -> None:
     """FieldProperties lists the 31 properties in order with the role's FieldRight, the .NET type and the length."""
     for answer in await _answers(crm, role):
         properties = answer["FieldProperties"]
@@ -76,7 +79,7 @@ async def test_field_properties_per_role(crm: Crm, role: str) -> None:
                 assert right["Reason"].startswith("[SR_"), (name, right)  # a string reference says why
 
 
-async def test_field_right_reasons_name_the_cause(crm: Crm) -> None:
+async def test_field_right_reasons_name_the_cause(crm: Client) -> None:
     """The agent's customer fields, readonly's fields and the server-assigned id each carry their own reason."""
     agent = (await _answers(crm, "agent"))[0]["FieldProperties"]
     readonly = (await _answers(crm, "readonly"))[0]["FieldProperties"]
@@ -88,12 +91,12 @@ async def test_field_right_reasons_name_the_cause(crm: Crm) -> None:
     assert agent["ChatSessionId"]["FieldRight"]["Reason"] not in customer | no_update
 
 
-async def test_field_right_reason_is_resolved_in_the_request_language(crm: Crm) -> None:
+async def test_field_right_reason_is_resolved_in_the_request_language(crm: Client) -> None:
     """With Accept-Language the agent's Rating reason is text in that language instead of the string reference."""
-    session_id = (await crm.create(User=user_link(USERS["agent"].associate_id)))["ChatSessionId"]
+    session_id = (await create_session(crm, User=user_link(USERS["agent"].associate_id)))["ChatSessionId"]
     reasons = {}
     for language in ("en", "nb"):
-        response = await crm.call("GET", f"{REST}/{session_id}", role="agent", headers={"Accept-Language": language})
+        response = await call(crm, "GET", f"{REST}/{session_id}", role="agent", headers={"Accept-Language": language})
         assert response.status_code == 200, response.text
         right = response.json()["FieldProperties"]["Rating"]["FieldRight"]
         assert right["Mask"] == "Read"
@@ -104,7 +107,7 @@ async def test_field_right_reason_is_resolved_in_the_request_language(crm: Crm) 
 
 
 @pytest.mark.parametrize("role", ROLES)
-async def test_table_right_per_role(crm: Crm, role: str) -> None:
+async def test_table_right_per_role(crm: Client, role: str) -> None:
     """TableRight is FULL for admin, URI for agents and Select for readonly, with a reason when rights are missing."""
     for answer in await _answers(crm, role):
         right = answer["TableRight"]
@@ -116,10 +119,10 @@ async def test_table_right_per_role(crm: Crm, role: str) -> None:
             assert right["Reason"].startswith("[SR_"), right
 
 
-async def test_table_right_in_xml_is_the_xsd_token_list(crm: Crm) -> None:
+async def test_table_right_in_xml_is_the_xsd_token_list(crm: Client) -> None:
     """XML answers write ETableRight as the XSD list of single-bit names: URI is 'Select Update Insert'."""
-    session_id = (await crm.create(User=user_link(USERS["agent"].associate_id)))["ChatSessionId"]
-    response = await crm.call("GET", f"{REST}/{session_id}", role="agent", headers={"Accept": "application/xml"})
+    session_id = (await create_session(crm, User=user_link(USERS["agent"].associate_id)))["ChatSessionId"]
+    response = await call(crm, "GET", f"{REST}/{session_id}", role="agent", headers={"Accept": "application/xml"})
     assert response.status_code == 200, response.text
     assert "<Mask>Select Update Insert</Mask>" in response.text
 
@@ -135,20 +138,20 @@ def _update_body(session_id: int) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("route", ["agent.Save", "rest.PUT", "rest.PATCH"])
-async def test_agent_change_to_customer_fields_is_dropped(crm: Crm, route: str) -> None:
+async def test_agent_change_to_customer_fields_is_dropped(crm: Client, route: str) -> None:
     """An agent's new Rating and CustomerConsented are ignored (stored values kept), its other changes are saved."""
-    created = await crm.create(
-        User=user_link(USERS["agent"].associate_id), CustomerName="before", Rating=2, CustomerConsented=True
+    created = await create_session(
+        crm, User=user_link(USERS["agent"].associate_id), CustomerName="before", Rating=2, CustomerConsented=True
     )
     session_id = created["ChatSessionId"]
     body = _update_body(session_id)
     if route == "agent.Save":
-        response = await crm.call("POST", SAVE, role="agent", json_body=body)
+        response = await call(crm, "POST", SAVE, role="agent", json_body=body)
     elif route == "rest.PUT":
-        response = await crm.call("PUT", f"{REST}/{session_id}", role="agent", json_body=body)
+        response = await call(crm, "PUT", f"{REST}/{session_id}", role="agent", json_body=body)
     else:
         patch = {"CustomerName": body["CustomerName"], "Rating": 5, "CustomerConsented": False}
-        response = await crm.call("PATCH", f"{REST}/{session_id}", role="agent", json_body=patch, headers=MERGE_PATCH)
+        response = await call(crm, "PATCH", f"{REST}/{session_id}", role="agent", json_body=patch, headers=MERGE_PATCH)
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["CustomerName"] == "renamed by the agent"
@@ -162,7 +165,7 @@ async def test_agent_change_to_customer_fields_is_dropped(crm: Crm, route: str) 
 
 
 @pytest.mark.parametrize("route", ["agent.Save", "rest.POST"])
-async def test_agent_new_session_gets_default_customer_fields(crm: Crm, route: str) -> None:
+async def test_agent_new_session_gets_default_customer_fields(crm: Client, route: str) -> None:
     """A session an agent creates stores Rating 0 and CustomerConsented false whatever the agent sent."""
     body = {
         "User": user_link(USERS["agent"].associate_id),
@@ -170,19 +173,19 @@ async def test_agent_new_session_gets_default_customer_fields(crm: Crm, route: s
         "Rating": 5,
         "CustomerConsented": True,
     }
-    response = await crm.call("POST", SAVE if route == "agent.Save" else REST, role="agent", json_body=body)
+    response = await call(crm, "POST", SAVE if route == "agent.Save" else REST, role="agent", json_body=body)
     assert response.status_code == 200, response.text
     stored = await crm.stored(response.json()["ChatSessionId"])
     assert stored is not None
     assert (stored["CustomerName"], stored["Rating"], stored["CustomerConsented"]) == ("new", 0, False)
 
 
-async def test_admin_changes_customer_fields(crm: Crm) -> None:
+async def test_admin_changes_customer_fields(crm: Client) -> None:
     """The admin may change Rating and CustomerConsented: the stored values follow the save."""
-    created = await crm.create(User=user_link(USERS["agent"].associate_id), Rating=2, CustomerConsented=True)
+    created = await create_session(crm, User=user_link(USERS["agent"].associate_id), Rating=2, CustomerConsented=True)
     session_id = created["ChatSessionId"]
     body = {**_update_body(session_id), "User": user_link(USERS["agent"].associate_id)}
-    response = await crm.call("POST", SAVE, role="admin", json_body=body)
+    response = await call(crm, "POST", SAVE, role="admin", json_body=body)
     assert response.status_code == 200, response.text
     stored = await crm.stored(session_id)
     assert stored is not None
@@ -190,12 +193,13 @@ async def test_admin_changes_customer_fields(crm: Crm) -> None:
     assert stored["FieldProperties"]["Rating"]["FieldRight"] == {"Mask": "Update", "Reason": ""}
 
 
-async def test_agent_cannot_change_the_session_id(crm: Crm) -> None:
+async def test_agent_cannot_change_the_session_id(crm: Client) -> None:
     """A body id on PUT does not move the session: the path names it, the id is server-assigned."""
-    created = await crm.create(User=user_link(USERS["agent"].associate_id), CustomerName="x")
+    created = await create_session(crm, User=user_link(USERS["agent"].associate_id), CustomerName="x")
     session_id = created["ChatSessionId"]
-    count = await crm.count()
-    response = await crm.call(
+    count = session_count(crm)
+    response = await call(
+        crm,
         "PUT",
         f"{REST}/{session_id}",
         role="agent",
@@ -204,16 +208,16 @@ async def test_agent_cannot_change_the_session_id(crm: Crm) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["ChatSessionId"] == session_id
     assert await crm.stored(session_id + 500) is None
-    assert await crm.count() == count
+    assert session_count(crm) == count
 
 
 @pytest.mark.parametrize("route", ["agent.Save", "rest.PUT", "rest.PATCH", "rest.POST", "agent.Delete", "rest.DELETE"])
-async def test_readonly_changes_nothing(crm: Crm, route: str) -> None:
+async def test_readonly_changes_nothing(crm: Client, route: str) -> None:
     """Every write by the readonly role is 403 with a reason naming the role, and nothing is stored."""
-    created = await crm.create(User=user_link(USERS["readonly"].associate_id), CustomerName="kept", Rating=1)
+    created = await create_session(crm, User=user_link(USERS["readonly"].associate_id), CustomerName="kept", Rating=1)
     session_id = created["ChatSessionId"]
     before = await crm.stored(session_id)
-    count = await crm.count()
+    count = session_count(crm)
     body = {"ChatSessionId": session_id, "CustomerName": "changed"}
     calls = {
         "agent.Save": ("POST", SAVE, body, None),
@@ -230,8 +234,8 @@ async def test_readonly_changes_nothing(crm: Crm, route: str) -> None:
     }
     method, path, json_body, params = calls[route]
     headers = MERGE_PATCH if route == "rest.PATCH" else None
-    response = await crm.call(method, path, role="readonly", json_body=json_body, params=params, headers=headers)
+    response = await call(crm, method, path, role="readonly", json_body=json_body, params=params, headers=headers)
     message = assert_error(response, 403, "SoAccessDeniedException")
     assert "readonly" in message
     assert await crm.stored(session_id) == before
-    assert await crm.count() == count
+    assert session_count(crm) == count

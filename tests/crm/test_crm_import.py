@@ -16,7 +16,8 @@ from crm_support import (
     OTHER_AGENT,
     REST,
     USERS,
-    Crm,
+    call,
+    create_session,
     export_file,
     export_text,
     import_file,
@@ -26,6 +27,7 @@ from crm_support import (
 )
 
 from sochat.store.sqlite import SqliteStore
+from support.client import Client
 from support.inprocess import in_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,11 +246,11 @@ def test_rows_without_id_get_fresh_ids_and_ids_are_never_handed_out_again(tmp_pa
     assert topics == {"Given": 40, "Fresh": 41}
 
 
-async def test_api_creates_after_the_highest_imported_id(crm: Crm, company_path: Path, tmp_path: Path) -> None:
+async def test_api_creates_after_the_highest_imported_id(crm: Client, company_path: Path, tmp_path: Path) -> None:
     """After importing session 50000 the API's next new session gets a higher id, never an imported one."""
     line = '{"type": "ChatSession", "ChatSessionId": 50000, "CustomerName": "imported"}'
     assert import_file(company_path, write_lines(tmp_path / "high.jsonl", [line])).exit_code == 0
-    created = await crm.create(CustomerName="after")
+    created = await create_session(crm, CustomerName="after")
     assert created["ChatSessionId"] > 50000
     stored = await crm.stored(50000)
     assert stored is not None
@@ -260,7 +262,7 @@ async def test_api_creates_after_the_highest_imported_id(crm: Crm, company_path:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("spelling", ["User.AssociateId", "user.associateid"])
-async def test_csv_dotted_columns_link_carriers(crm: Crm, company_path: Path, tmp_path: Path, spelling: str) -> None:
+async def test_csv_dotted_columns_link_carriers(crm: Client, company_path: Path, tmp_path: Path, spelling: str) -> None:
     """CSV columns like User.AssociateId and Person.PersonId load links that answer as expanded carriers."""
     user_column = spelling
     header = f"ChatSessionId,CustomerName,{user_column},Person.PersonId,Contact.ContactId,Sale.SaleId,"
@@ -289,7 +291,7 @@ async def test_csv_dotted_columns_link_carriers(crm: Crm, company_path: Path, tm
     assert [bare[name] for name in ("User", "Person", "Contact", "Sale", "Ticket", "Project", "TransferTo")] == [
         None
     ] * 7
-    listed = await crm.call("GET", REST, params={"$filter": "chatSessionId eq 6001", "$select": "personId,userId"})
+    listed = await call(crm, "GET", REST, params={"$filter": "chatSessionId eq 6001", "$select": "personId,userId"})
     assert [(row["personId"], row["userId"]) for row in listed.json()["value"]] == [(1010, 2)]
 
 

@@ -21,7 +21,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crm_support import CARRIER_MEMBERS, ID_MEMBER, export_file, export_text, import_file, jsonl
+from crm_support import (
+    CARRIER_MEMBERS,
+    ID_MEMBER,
+    export_file,
+    export_text,
+    import_file,
+    jsonl,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

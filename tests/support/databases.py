@@ -153,16 +153,12 @@ def drop_schema(url: str, schema: str) -> None:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
-@contextmanager
-def postgres_backend(url: str, schema: str | None = None) -> Iterator[Backend]:
-    """A fresh schema on the PostgreSQL server at ``url``, named by ``?schema=`` and dropped afterwards.
-
-    The schema itself is created by the first migrate, as it would be for a real deployment."""
+def postgres_schema_backend(url: str, schema: str) -> Backend:
+    """The schema ``schema`` on the PostgreSQL server at ``url`` (left as it is afterwards)."""
     import psycopg
 
     from sochat.store.postgres import postgres_conninfo
 
-    schema = schema or unique_name("sochat_test")
     schema_url = with_query(url, f"schema={schema}")
     conninfo, _ = postgres_conninfo(schema_url)
 
@@ -171,8 +167,17 @@ def postgres_backend(url: str, schema: str | None = None) -> Iterator[Backend]:
             cursor = conn.execute(statement.replace("?", "%s"), params)
             return cursor.fetchall() if cursor.description else []
 
+    return Backend("postgresql", schema_url, psycopg.IntegrityError, execute)
+
+
+@contextmanager
+def postgres_backend(url: str, schema: str | None = None) -> Iterator[Backend]:
+    """A fresh schema on the PostgreSQL server at ``url``, named by ``?schema=`` and dropped afterwards.
+
+    The schema itself is created by the first migrate, as it would be for a real deployment."""
+    schema = schema or unique_name("sochat_test")
     try:
-        yield Backend("postgresql", schema_url, psycopg.IntegrityError, execute)
+        yield postgres_schema_backend(url, schema)
     finally:
         drop_schema(url, schema)
 

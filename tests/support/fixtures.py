@@ -26,6 +26,7 @@ from support.databases import (
     load_cheap_demo,
     postgres_backend,
     postgres_copy,
+    postgres_schema_backend,
     postgres_template,
     prepare_demo,
     sqlite_backend,
@@ -34,6 +35,9 @@ from support.databases import (
 )
 from support.entity import PROPERTIES, SEED_BODY, SEED_HEADERS
 from support.entity import full_entity as _full_entity
+
+# Fixtures that hand a test the SQLite file itself: a test that asks for one runs on SQLite only.
+SQLITE_FILE_FIXTURES = ("db_path", "company_path")
 
 
 def _load_demo(store: Store) -> None:
@@ -76,9 +80,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test built on ``database`` (the ``store`` below, tests/crm's ``any_company_store``) runs once per
     database: ``[sqlite]`` and ``[postgresql]``.
 
-    A test that also asks for ``db_path`` reads the SQLite file itself, so it runs on SQLite only."""
+    A test that also asks for ``db_path`` (or tests/crm's ``company_path``) reads the SQLite file itself, so it
+    runs on SQLite only."""
     if "database" in metafunc.fixturenames:
-        databases = ("sqlite",) if "db_path" in metafunc.fixturenames else BACKENDS
+        sqlite_only = any(name in metafunc.fixturenames for name in SQLITE_FILE_FIXTURES)
+        databases = ("sqlite",) if sqlite_only else BACKENDS
         metafunc.parametrize("database", databases, indirect=True)
 
 
@@ -126,6 +132,17 @@ def store(database: str, request: pytest.FixtureRequest) -> Iterator[Store]:
         request.getfixturevalue("postgres_module_schema"),
     ) as copied:
         yield copied
+
+
+@pytest.fixture
+def store_backend(database: str, request: pytest.FixtureRequest) -> Backend:
+    """Raw SQL on the database the test's ``store`` is on (support.databases.Backend): the same SQLite file, or
+    the module's PostgreSQL schema."""
+    if database == "sqlite":
+        return sqlite_backend(request.getfixturevalue("db_path"))
+    return postgres_schema_backend(
+        request.getfixturevalue("postgres_url"), request.getfixturevalue("postgres_module_schema")
+    )
 
 
 @pytest.fixture(params=BACKENDS)
