@@ -1,42 +1,30 @@
-"""Fixtures for the locale and observability tests (issue 6): an in-process app per test on the test's private
-demo database (support.fixtures' ``db_path``), opened with the Settings a test asks for."""
+"""Fixtures for the locale and observability tests (issue 6): an in-process app per test on the test's demo
+store (both databases, see support.fixtures), opened with the Settings a test asks for, through the one client
+of support.client."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
-from typing import Any
+from contextlib import AbstractAsyncContextManager
 
 import pytest
-from locale_support import LocaleApi
 
-from sochat.store.sqlite import SqliteStore
-from support.inprocess import in_process
+from sochat.store.protocol import Store
+from support.client import Client
+from support.databases import Backend
+from support.inprocess import opener
 
-ApiOpener = Callable[..., AbstractAsyncContextManager[LocaleApi]]
-
-
-@pytest.fixture
-def open_api(db_path: Path) -> ApiOpener:
-    """Open an app with the given Settings fields on the test's database, as an async context manager; each
-    app has a store of its own on the same file."""
-
-    @asynccontextmanager
-    async def opener(**settings: Any) -> AsyncIterator[LocaleApi]:
-        store = SqliteStore(db_path)
-        store.migrate()
-        try:
-            async with in_process(store, **settings) as opened:
-                yield LocaleApi(opened.client, opened.app, db_path)
-        finally:
-            store.close()
-
-    return opener
+ApiOpener = Callable[..., AbstractAsyncContextManager[Client]]
 
 
 @pytest.fixture
-async def api(open_api: ApiOpener, anyio_backend: str) -> AsyncIterator[LocaleApi]:
+def open_api(store: Store, store_backend: Backend) -> ApiOpener:
+    """Open an app with the given Settings fields on the test's store, as an async context manager."""
+    return opener(store, lambda opened: Client(opened.client, app=opened.app, store=store, backend=store_backend))
+
+
+@pytest.fixture
+async def api(open_api: ApiOpener, anyio_backend: str) -> AsyncIterator[Client]:
     """An app with default settings."""
     async with open_api() as opened:
         yield opened

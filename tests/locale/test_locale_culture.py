@@ -28,7 +28,7 @@ def _spaces(text: str) -> str:
 
 async def _display_row(api, headers):
     await api.save_ok(SESSION)
-    response = await api.list(DISPLAY, headers)
+    response = await api.list(DISPLAY, headers=headers)
     assert response.status_code == 200, response.text
     [row] = response.json()["value"]
     return response, {name: _spaces(value) if isinstance(value, str) else value for name, value in row.items()}
@@ -129,8 +129,8 @@ async def test_culture_is_ignored_without_a_language(api, headers):
 async def test_culture_never_changes_json_numbers_or_iso_dates(api):
     """Outside display text, numbers stay JSON numbers and dates stay ISO 8601 whatever the culture."""
     headers = {"SO-Language": "de", "SO-Culture": "de"}
-    saved = await api.save_ok(SESSION, headers)
-    got = await api.get_ok(saved["ChatSessionId"], headers)
+    saved = await api.save_ok(SESSION, headers=headers)
+    got = await api.get_ok(saved["ChatSessionId"], headers=headers)
     for answer in (saved, got):
         assert answer["Rank"] == 1234567
         assert answer["AlertLevel"] == -9876543
@@ -138,7 +138,7 @@ async def test_culture_never_changes_json_numbers_or_iso_dates(api):
         assert answer["CustomerConsented"] is True
     for output in (None, "Logical"):
         params = {"$select": SELECT} if output is None else {"$select": SELECT, "$output": output}
-        listed = await api.list(params, headers)
+        listed = await api.list(params, headers=headers)
         assert listed.status_code == 200, listed.text
         [row] = listed.json()["value"]
         assert row["rank"] == 1234567
@@ -150,11 +150,11 @@ async def test_culture_never_changes_json_numbers_or_iso_dates(api):
 @pytest.mark.parametrize("culture", ["xx-NOPE", "klingon", "de-!!"])
 async def test_unknown_culture_with_a_language_is_400(api, culture):
     """An SO-Culture CLDR does not know is a 400 naming it, on the list and on a save (nothing stored)."""
-    listed = await api.list(DISPLAY, {"SO-Language": "en", "SO-Culture": culture})
+    listed = await api.list(DISPLAY, headers={"SO-Language": "en", "SO-Culture": culture})
     message = error_message(listed, 400)
     assert culture in message
     assert "SO-Culture" in message
     before = api.row_count()
-    saved = await api.save(SESSION, {"Accept-Language": "de", "SO-Culture": culture})
+    saved = await api.save(SESSION, headers={"Accept-Language": "de", "SO-Culture": culture})
     assert culture in error_message(saved, 400)
     assert api.row_count() == before

@@ -109,7 +109,7 @@ async def test_header_precedence(open_api, headers, default, expected):
     """Each combination of SO-Language, Accept-Language and default picks the language in the table."""
     async with open_api(default_language=default) as api:
         chat_session_id = (await api.save_ok(_session()))["ChatSessionId"]
-        response = await api.get(chat_session_id, headers)
+        response = await api.get(chat_session_id, headers=headers)
         assert response.status_code == 200, response.text
         _assert_language(response.json(), expected)
         assert response.headers.get("content-language") == expected
@@ -130,7 +130,7 @@ async def test_default_language_not_used_without_any_language_header(open_api):
 async def test_every_language_resolves_references_and_multi_language_values(api, code, header):
     """en, nb, sv, da, de, nl each resolve the multi-language name, the references and rights reasons."""
     chat_session_id = (await api.save_ok(_session()))["ChatSessionId"]
-    response = await api.get(chat_session_id, {header: code})
+    response = await api.get(chat_session_id, headers={header: code})
     assert response.status_code == 200, response.text
     _assert_language(response.json(), code)
     assert response.headers["content-language"] == code
@@ -139,10 +139,10 @@ async def test_every_language_resolves_references_and_multi_language_values(api,
 @pytest.mark.parametrize("code", sorted(EXPECTED))
 async def test_save_answer_is_resolved_but_the_stored_value_stays_raw(api, code):
     """Saving with a language answers resolved texts; the database keeps the multi-language value as sent."""
-    answer = await api.save_ok(_session(), {"SO-Language": code})
+    answer = await api.save_ok(_session(), headers={"SO-Language": code})
     _assert_language(answer, code)
     _assert_language(await api.get_ok(answer["ChatSessionId"]), None)
-    _assert_language(await api.get_ok(answer["ChatSessionId"], {"SO-Language": "*"}), None)
+    _assert_language(await api.get_ok(answer["ChatSessionId"], headers={"SO-Language": "*"}), None)
 
 
 async def test_no_language_answers_raw_text_on_every_route(api):
@@ -169,13 +169,13 @@ async def test_language_applies_to_rest_list_and_xml_answers(api):
     assert rest.status_code == 200, rest.text
     _assert_language(rest.json(), "de")
 
-    listed = await api.list({"$select": "customerName,firstMessage"}, {"Accept-Language": "sv"})
+    listed = await api.list({"$select": "customerName,firstMessage"}, headers={"Accept-Language": "sv"})
     assert listed.status_code == 200, listed.text
     [row] = listed.json()["value"]
     assert row["customerName"] == "Hallå"
     assert row["firstMessage"] == "Status: Stängd ([SR_SOCHAT_NOT_A_RESOURCE])"
 
-    as_xml = await api.get(chat_session_id, {"SO-Language": "nb", "Accept": "application/xml"})
+    as_xml = await api.get(chat_session_id, headers={"SO-Language": "nb", "Accept": "application/xml"})
     assert as_xml.status_code == 200, as_xml.text
     root = etree.fromstring(as_xml.content)
     assert root.findtext("CustomerName") == "Hei"
@@ -202,7 +202,7 @@ async def test_language_applies_to_rest_list_and_xml_answers(api):
 async def test_multi_language_and_reference_rules(api, stored, code, expected):
     """Fallbacks, spacing, escapes, references inside values, and unknown references left unchanged."""
     chat_session_id = (await api.save_ok({"ChatSessionId": 0, "CustomerCompanyName": stored}))["ChatSessionId"]
-    assert (await api.get_ok(chat_session_id, {"SO-Language": code}))["CustomerCompanyName"] == expected
+    assert (await api.get_ok(chat_session_id, headers={"SO-Language": code}))["CustomerCompanyName"] == expected
     assert (await api.get_ok(chat_session_id))["CustomerCompanyName"] == stored
 
 

@@ -247,7 +247,7 @@ async def test_every_answer_has_a_request_id_the_access_log_carries(open_api, ca
             await api.client.post(SAVE, json={}, headers={"Authorization": "Basic dGplMDp3cm9uZw=="}),  # 401
             await api.client.put(SAVE, json={}, headers=auth),  # 405
             await api.client.get("/nowhere"),  # 404
-            await api.save({"ChatSessionId": 0}, {"Content-Type": "image/png"}),  # 415
+            await api.save({"ChatSessionId": 0}, headers={"Content-Type": "image/png"}),  # 415
             await api.client.get(SAVE, headers=auth),  # the method's description
             await api.client.get("/health/live"),
             await api.client.get("/health/ready"),

@@ -52,7 +52,7 @@ async def test_answers_carry_the_offset_on_each_side_of_both_changes(api, spelli
         assert saved[name] == _utc_text(utc), name  # no SO-TimeZone: the base zone, UTC
     for spelling in spellings:
         for response in (
-            await api.get(chat_session_id, {"SO-TimeZone": spelling}),
+            await api.get(chat_session_id, headers={"SO-TimeZone": spelling}),
             await api.client.get(
                 f"/api/v1/ChatSession/{chat_session_id}", headers={"Authorization": AUTH, "SO-TimeZone": spelling}
             ),
@@ -62,7 +62,7 @@ async def test_answers_carry_the_offset_on_each_side_of_both_changes(api, spelli
             assert {name: answer[name] for name in around} == {name: local for name, (_, local) in around.items()}
             assert response.headers["so-timezone"] == {"261": "NO", "460": "US-NY"}.get(spelling, spelling)
         listed = await api.list(
-            {"$select": ",".join(name[0].lower() + name[1:] for name in around)}, {"SO-TimeZone": spelling}
+            {"$select": ",".join(name[0].lower() + name[1:] for name in around)}, headers={"SO-TimeZone": spelling}
         )
         assert listed.status_code == 200, listed.text
         [row] = listed.json()["value"]
@@ -89,7 +89,9 @@ async def test_answers_carry_the_offset_on_each_side_of_both_changes(api, spelli
 )
 async def test_zone_spellings_are_echoed(api, header, echo):
     """SuperOffice codes, numeric ids, IANA names and ', includeTZOffset' are accepted and echoed."""
-    response = await api.save({"ChatSessionId": 0, "WhenRequested": "2026-06-01T12:00:00Z"}, {"SO-TimeZone": header})
+    response = await api.save(
+        {"ChatSessionId": 0, "WhenRequested": "2026-06-01T12:00:00Z"}, headers={"SO-TimeZone": header}
+    )
     assert response.status_code == 200, response.text
     assert response.headers["so-timezone"] == echo
     expected = {"NO": "14:00:00.0000000+02:00", "US-NY": "08:00:00.0000000-04:00", "UTC": "12:00:00.0000000+00:00"}
@@ -134,9 +136,9 @@ async def test_zone_spellings_are_echoed(api, header, echo):
 )
 async def test_offsetless_input_is_read_in_the_request_zone(api, zone, local, answered, utc):
     """A date-time without offset is local time in SO-TimeZone, including the skipped and repeated hours."""
-    saved = await api.save_ok({"ChatSessionId": 0, "WhenRequested": local}, {"SO-TimeZone": zone})
+    saved = await api.save_ok({"ChatSessionId": 0, "WhenRequested": local}, headers={"SO-TimeZone": zone})
     assert saved["WhenRequested"] == answered
-    in_utc = await api.get_ok(saved["ChatSessionId"], {"SO-TimeZone": "UTC"})
+    in_utc = await api.get_ok(saved["ChatSessionId"], headers={"SO-TimeZone": "UTC"})
     assert in_utc["WhenRequested"].startswith(utc + ".")
     assert in_utc["WhenRequested"].endswith("+00:00")
 
@@ -152,7 +154,7 @@ async def test_offsetless_input_is_read_in_the_request_zone(api, zone, local, an
 )
 async def test_input_with_offset_ignores_the_request_zone_for_reading(api, sent, answered):
     """An explicit offset or Z names the instant; the zone only changes how the answer writes it."""
-    saved = await api.save_ok({"ChatSessionId": 0, "WhenRequested": sent}, {"SO-TimeZone": "Europe/Oslo"})
+    saved = await api.save_ok({"ChatSessionId": 0, "WhenRequested": sent}, headers={"SO-TimeZone": "Europe/Oslo"})
     assert saved["WhenRequested"] == answered
 
 
@@ -163,7 +165,7 @@ async def test_base_zone_setting_applies_without_the_header(open_api):
         assert saved.status_code == 200, saved.text
         assert saved.headers["so-timezone"] == "US-NY"
         assert saved.json()["WhenRequested"] == "2026-03-08T03:30:00.0000000-04:00"
-        in_oslo = await api.get(saved.json()["ChatSessionId"], {"SO-TimeZone": "NO"})
+        in_oslo = await api.get(saved.json()["ChatSessionId"], headers={"SO-TimeZone": "NO"})
         assert in_oslo.headers["so-timezone"] == "NO"
         assert in_oslo.json()["WhenRequested"] == "2026-03-08T08:30:00.0000000+01:00"
 
@@ -181,24 +183,24 @@ async def test_base_zone_setting_applies_without_the_header(open_api):
 async def test_unknown_zone_is_400_naming_it(api, header, named):
     """An unknown SO-TimeZone is a 400 with SuperOffice's error body naming the value; nothing is stored."""
     before = api.row_count()
-    saved = await api.save({"ChatSessionId": 0, "CustomerName": "never stored"}, {"SO-TimeZone": header})
+    saved = await api.save({"ChatSessionId": 0, "CustomerName": "never stored"}, headers={"SO-TimeZone": header})
     message = error_message(saved, 400)
     assert named in message
     assert "SO-TimeZone" in message
     assert api.row_count() == before
-    listed = await api.list({}, {"SO-TimeZone": header})
+    listed = await api.list({}, headers={"SO-TimeZone": header})
     assert named in error_message(listed, 400)
 
 
 async def test_echo_headers_on_every_route(api):
     """SO-TimeZone, Content-Language and SO-Culture are echoed on agent, REST and list answers."""
     headers = {"SO-TimeZone": "US-NY", "SO-Language": "nb", "SO-Culture": "de-DE"}
-    saved = await api.save({"ChatSessionId": 0}, headers)
+    saved = await api.save({"ChatSessionId": 0}, headers=headers)
     chat_session_id = saved.json()["ChatSessionId"]
     answers = [
         saved,
-        await api.get(chat_session_id, headers),
-        await api.list({}, headers),
+        await api.get(chat_session_id, headers=headers),
+        await api.list({}, headers=headers),
         await api.client.get(f"/api/v1/ChatSession/{chat_session_id}", headers={"Authorization": AUTH, **headers}),
         await api.client.get("/api/v1/ChatSession/default", headers={"Authorization": AUTH, **headers}),
         await api.client.post(
@@ -248,7 +250,8 @@ async def test_date_only_filter_means_the_whole_local_day(api, header, iana, day
         await api.save_ok({"ChatSessionId": 0, "CustomerName": name, "WhenRequested": moment})
     for expression in (f"whenRequested eq '{day}'", f"whenRequested dateBetween ('{day}', '{day}')"):
         listed = await api.list(
-            {"$select": "customerName", "$filter": expression, "$orderby": "customerName"}, {"SO-TimeZone": header}
+            {"$select": "customerName", "$filter": expression, "$orderby": "customerName"},
+            headers={"SO-TimeZone": header},
         )
         assert listed.status_code == 200, listed.text
         assert [row["customerName"] for row in listed.json()["value"]] == ["early", "late"], expression
