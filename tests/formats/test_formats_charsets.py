@@ -58,7 +58,7 @@ async def test_declared_charset_is_honoured(chat, content_type, charset, codec):
     body = _bodies(NAME)[content_type].encode(codec)
     response = await chat.save(body, f"{content_type}; charset={charset}")
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(response.json()["ChatSessionId"])
+    stored = await chat.stored(response.json()["ChatSessionId"])
     assert (stored["CustomerName"], stored["Rank"]) == (NAME, 3)
 
 
@@ -143,7 +143,7 @@ async def test_no_content_type_is_read_as_json(chat):
     )
     assert "content-type" not in {name.lower() for name in response.request.headers}
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(response.json()["ChatSessionId"])
+    stored = await chat.stored(response.json()["ChatSessionId"])
     assert (stored["CustomerName"], stored["Rank"]) == ("no type", 9)
 
 

@@ -65,7 +65,7 @@ def test_response_media_type_table(accept, expected):
 @pytest.mark.parametrize(("accept", "expected"), ACCEPT_TABLE)
 async def test_accept_over_http(chat, full_session, accept, expected):
     """Over HTTP the answer carries that media type with charset=utf-8, Vary, and a body in that format."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     response = await chat.get(saved["ChatSessionId"], accept=accept)
 
     assert response.status_code == 200, response.text
@@ -87,7 +87,7 @@ async def test_accept_over_http(chat, full_session, accept, expected):
 
 async def test_repeated_accept_headers_are_one_list(chat, full_session):
     """Two Accept header lines are one list (RFC 9110 5.3): the higher q across both wins."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     headers = [
         ("Authorization", "Basic dGplMDpUamUw"),
         ("Accept", "application/json;q=0.1"),
@@ -120,7 +120,7 @@ async def test_save_answers_in_each_type(chat, full_session, accept):
 @pytest.mark.parametrize("accept", XML_TYPES)
 async def test_xml_answer_holds_the_json_answer_values(chat, full_session, accept):
     """The same entity answered as XML holds the same values as the JSON answer."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     as_json = (await chat.get(saved["ChatSessionId"], accept="application/merge-patch+json")).json()
     root = etree.fromstring((await chat.get(saved["ChatSessionId"], accept=accept)).content)
     for name in ("CustomerName", "LastMessage", "WhenFetched", "Rating", "Flags", "Status"):
@@ -165,7 +165,7 @@ async def test_validation_error_in_xml_when_xml_negotiated(chat, accept):
 
 async def test_unauthorized_error_in_xml(chat):
     """A 401 to an XML client is XML too."""
-    response = await chat.save("{}", "application/json", accept="text/xml", auth=False)
+    response = await chat.save("{}", "application/json", accept="text/xml", auth=None)
     _xml_error(response, 401)
 
 

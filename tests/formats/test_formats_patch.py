@@ -7,6 +7,7 @@ import copy
 import json
 
 import pytest
+from formats_support import stored_row
 
 from sochat.domain.errors import Conflict, InvalidInput, SochatError
 from sochat.http.codecs import json as json_codec
@@ -309,9 +310,9 @@ pytest_anyio = pytest.mark.anyio
 @pytest_anyio
 async def test_json_patch_updates_the_session_it_names(chat, full_session):
     """A JSON Patch that tests /ChatSessionId patches that stored session; the rest of it is unchanged."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     chat_session_id = saved["ChatSessionId"]
-    before = await chat.get_json(chat_session_id)
+    before = await chat.stored(chat_session_id)
     patch = [
         {"op": "test", "path": "/ChatSessionId", "value": chat_session_id},
         {"op": "replace", "path": "customername", "value": "Patched"},
@@ -324,7 +325,7 @@ async def test_json_patch_updates_the_session_it_names(chat, full_session):
 
     assert response.status_code == 200, response.text
     assert response.json()["ChatSessionId"] == chat_session_id
-    after = await chat.get_json(chat_session_id)
+    after = await chat.stored(chat_session_id)
     changed = {"CustomerName": "Patched", "Status": "Finished", "Rank": 0, "SessionKey": "jsmith"}
     assert {name: after[name] for name in changed} == changed
     assert after["User"]["AssociateId"] == 2
@@ -340,7 +341,7 @@ async def test_json_patch_without_a_target_creates_from_the_default_entity(chat)
     response = await chat.save(json.dumps(patch), "application/json-patch+json")
     assert response.status_code == 200, response.text
     assert chat.row_count() == before + 1
-    stored = await chat.get_json(response.json()["ChatSessionId"])
+    stored = await chat.stored(response.json()["ChatSessionId"])
     assert stored["CustomerName"] == "Fresh"
     assert (stored["Rank"], stored["Status"], stored["User"], stored["CustomerAlias"]) == (0, "Invalid", None, "")
 
@@ -354,7 +355,7 @@ async def test_json_patch_naming_an_unknown_id_patches_the_default_entity(chat):
     ]
     response = await chat.save(json.dumps(patch), "application/json-patch+json")
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(response.json()["ChatSessionId"])
+    stored = await chat.stored(response.json()["ChatSessionId"])
     assert stored["CustomerAlias"] == "ghost"
     assert stored["CustomerName"] == ""  # the default entity's strings are empty (docs/api.md)
 
@@ -362,9 +363,9 @@ async def test_json_patch_naming_an_unknown_id_patches_the_default_entity(chat):
 @pytest_anyio
 async def test_failing_test_op_is_409_and_nothing_is_saved(chat, full_session):
     """A failing test op answers 409 in SuperOffice's error body and the earlier ops of the patch are not saved."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     chat_session_id = saved["ChatSessionId"]
-    row_before = chat.row(chat_session_id)
+    row_before = stored_row(chat, chat_session_id)
     count_before = chat.row_count()
     patch = [
         {"op": "test", "path": "/ChatSessionId", "value": chat_session_id},
@@ -377,7 +378,7 @@ async def test_failing_test_op_is_409_and_nothing_is_saved(chat, full_session):
     error = response.json()
     assert set(error) == {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
     assert error["ErrorType"] == "SoConflictException"
-    assert chat.row(chat_session_id) == row_before
+    assert stored_row(chat, chat_session_id) == row_before
     assert chat.row_count() == count_before
 
 
@@ -408,7 +409,7 @@ async def test_invalid_patch_is_400_and_nothing_is_saved(chat):
 async def test_merge_patch_null_resets_to_defaults(chat, full_session):
     """Merge patch null resets to the default: strings "" (decision 18), numbers 0, enums zero, false, no link,
     unset date."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     chat_session_id = saved["ChatSessionId"]
     patch = {
         "ChatSessionId": chat_session_id,
@@ -425,7 +426,7 @@ async def test_merge_patch_null_resets_to_defaults(chat, full_session):
 
     assert response.status_code == 200, response.text
     assert response.json()["ChatSessionId"] == chat_session_id
-    after = await chat.get_json(chat_session_id)
+    after = await chat.stored(chat_session_id)
     assert after["CustomerName"] == ""
     assert after["Rank"] == 0
     assert after["Status"] == "Invalid"
@@ -441,13 +442,13 @@ async def test_merge_patch_null_resets_to_defaults(chat, full_session):
 @pytest_anyio
 async def test_merge_patch_objects_merge_and_members_are_kept(chat, full_session):
     """A merge patch object merges into the stored carrier; properties it does not name are kept."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     chat_session_id = saved["ChatSessionId"]
-    before = await chat.get_json(chat_session_id)
+    before = await chat.stored(chat_session_id)
     patch = {"chatsessionid": chat_session_id, "transferto": {"associateid": 1}, "rank": 42}
     response = await chat.save(json.dumps(patch), "application/merge-patch+json")
     assert response.status_code == 200, response.text
-    after = await chat.get_json(chat_session_id)
+    after = await chat.stored(chat_session_id)
     assert after["TransferTo"]["AssociateId"] == 1
     assert after["Rank"] == 42
     kept = set(before) - {"TransferTo", "Rank"}
@@ -461,7 +462,7 @@ async def test_merge_patch_without_id_creates_from_defaults(chat):
     response = await chat.save(json.dumps({"CustomerName": "merge-new"}), "application/merge-patch+json")
     assert response.status_code == 200, response.text
     assert chat.row_count() == before + 1
-    stored = await chat.get_json(response.json()["ChatSessionId"])
+    stored = await chat.stored(response.json()["ChatSessionId"])
     assert (stored["CustomerName"], stored["CustomerAlias"], stored["Rating"]) == ("merge-new", "", 0)
     assert stored["WhenRequested"] != "0001-01-01T00:00:00"  # the default entity's WhenRequested is now
 
@@ -469,8 +470,8 @@ async def test_merge_patch_without_id_creates_from_defaults(chat):
 @pytest_anyio
 async def test_merge_patch_and_equivalent_json_patch_agree(chat, full_session):
     """SuperOffice turns a merge patch into JSON Patch operations: both routes give the same stored row."""
-    first = (await chat.save_json(full_session))["ChatSessionId"]
-    second = (await chat.save_json(full_session))["ChatSessionId"]
+    first = (await chat.save_ok(full_session))["ChatSessionId"]
+    second = (await chat.save_ok(full_session))["ChatSessionId"]
     merge = {"ChatSessionId": first, "CustomerName": None, "Rank": 11, "User": {"AssociateId": 2}}
     json_patch = [
         {"op": "test", "path": "/ChatSessionId", "value": second},
@@ -481,4 +482,4 @@ async def test_merge_patch_and_equivalent_json_patch_agree(chat, full_session):
     merged = await chat.save(json.dumps(merge), "application/merge-patch+json")
     patched = await chat.save(json.dumps(json_patch), "application/json-patch+json")
     assert merged.status_code == patched.status_code == 200, (merged.text, patched.text)
-    assert chat.row(first) == chat.row(second)
+    assert stored_row(chat, first) == stored_row(chat, second)

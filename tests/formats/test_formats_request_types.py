@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from formats_support import stored_row
 
 from support.bodies import REQUEST_TYPES, SERVICES88
 
@@ -68,8 +69,8 @@ def _without_id(entity: dict) -> dict:
 
 async def test_json_save_stores_every_property_as_sent(chat, full_session):
     """The JSON reference: every one of the 31 properties is answered back as sent (dates in UTC)."""
-    answer = await chat.save_json(full_session)
-    stored = await chat.get_json(answer["ChatSessionId"])
+    answer = await chat.save_ok(full_session)
+    stored = await chat.stored(answer["ChatSessionId"])
     assert {name: stored[name] for name in EXPECTED_SCALARS} == EXPECTED_SCALARS
     for name, (id_name, link_id) in EXPECTED_LINKS.items():
         assert stored[name][id_name] == link_id, name
@@ -78,7 +79,7 @@ async def test_json_save_stores_every_property_as_sent(chat, full_session):
 @pytest.mark.parametrize(("content_type", "namespace"), REQUEST_TABLE, ids=TABLE_IDS)
 async def test_each_request_type_stores_the_same_row_as_json(chat, wire, full_session, content_type, namespace):
     """Saving the full session in this Content-Type stores the same row, and answers the same entity, as JSON."""
-    reference = await chat.save_json(full_session)
+    reference = await chat.save_ok(full_session)
     body = wire.body(full_session, content_type, namespace=namespace)
 
     response = await chat.save(body, f"{content_type}; charset=utf-8")
@@ -86,9 +87,9 @@ async def test_each_request_type_stores_the_same_row_as_json(chat, wire, full_se
     assert response.status_code == 200, response.text
     new_id = response.json()["ChatSessionId"]
     assert new_id not in (0, reference["ChatSessionId"])
-    assert chat.row(new_id) == chat.row(reference["ChatSessionId"])
-    got = await chat.get_json(new_id)
-    expected = await chat.get_json(reference["ChatSessionId"])
+    assert stored_row(chat, new_id) == stored_row(chat, reference["ChatSessionId"])
+    got = await chat.stored(new_id)
+    expected = await chat.stored(reference["ChatSessionId"])
     assert _without_id(got) == _without_id(expected)
     assert {name: got[name] for name in EXPECTED_SCALARS} == EXPECTED_SCALARS
 
@@ -101,9 +102,9 @@ async def test_all_seven_request_types_in_one_table_store_identical_rows(chat, w
         assert response.status_code == 200, (content_type, namespace, response.text)
         ids.append(response.json()["ChatSessionId"])
     assert len(set(ids)) == len(REQUEST_TABLE)
-    rows = [chat.row(chat_session_id) for chat_session_id in ids]
+    rows = [stored_row(chat, chat_session_id) for chat_session_id in ids]
     assert all(row == rows[0] for row in rows), rows
-    answers = [_without_id(await chat.get_json(chat_session_id)) for chat_session_id in ids]
+    answers = [_without_id(await chat.stored(chat_session_id)) for chat_session_id in ids]
     assert all(answer == answers[0] for answer in answers)
     assert {content_type for content_type, _ in REQUEST_TABLE} == set(REQUEST_TYPES)
 
@@ -120,13 +121,13 @@ async def test_xml_with_prefixed_services88_namespace_is_read(chat):
     )
     response = await chat.save(body, "application/xml")
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(response.json()["ChatSessionId"])
+    stored = await chat.stored(response.json()["ChatSessionId"])
     assert (stored["CustomerAlias"], stored["Rank"], stored["CustomerConsented"]) == ("prefixed", 7, True)
 
 
 async def test_xml_nil_and_space_separated_flags(chat, full_session):
     """XML reads i:nil="true" as null (a string's null is stored as "") and a space-separated flag list."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     body = (
         '<ChatSessionEntity xmlns:i="http://www.w3.org/2001/XMLSchema-instance">'
         f"<ChatSessionId>{saved['ChatSessionId']}</ChatSessionId>"
@@ -135,7 +136,7 @@ async def test_xml_nil_and_space_separated_flags(chat, full_session):
     )
     response = await chat.save(body, "text/xml")
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(saved["ChatSessionId"])
+    stored = await chat.stored(saved["ChatSessionId"])
     assert stored["CustomerName"] == ""
     assert stored["User"] is None
     assert stored["Flags"] == "UserIsTyping"
@@ -158,19 +159,19 @@ async def test_form_booleans(chat, raw, expected):
     body = urlencode({"CustomerConsented": raw, "ChatbotIsActive": raw})
     response = await chat.save(body, "application/x-www-form-urlencoded")
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(response.json()["ChatSessionId"])
+    stored = await chat.stored(response.json()["ChatSessionId"])
     assert (stored["CustomerConsented"], stored["ChatbotIsActive"]) == (expected, expected)
 
 
 async def test_form_empty_value_means_null(chat, full_session):
     """In a form an empty value is null: strings become "", links unset, numbers their default."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     body = urlencode(
         {"ChatSessionId": saved["ChatSessionId"], "CustomerName": "", "User": "", "Rank": "", "WhenStarted": ""}
     )
     response = await chat.save(body, "application/x-www-form-urlencoded")
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(saved["ChatSessionId"])
+    stored = await chat.stored(saved["ChatSessionId"])
     assert stored["CustomerName"] == ""
     assert stored["User"] is None
     assert stored["Rank"] == 0
@@ -210,7 +211,7 @@ async def test_docs_xml_example_pretty_printed(chat):
 """
     response = await chat.save(body, "application/xml")
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(response.json()["ChatSessionId"])
+    stored = await chat.stored(response.json()["ChatSessionId"])
     assert stored["TopicId"] == 1
     assert stored["User"]["AssociateId"] == 2
     assert stored["Person"] is None
@@ -224,7 +225,7 @@ async def test_docs_form_example(chat):
     body = "ChatSessionId=0&CustomerName=Ada+Lovelace&User.AssociateId=2&CustomerConsented=true&Status=InQueue&Rating="
     response = await chat.save(body, "application/x-www-form-urlencoded")
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(response.json()["ChatSessionId"])
+    stored = await chat.stored(response.json()["ChatSessionId"])
     assert stored["CustomerName"] == "Ada Lovelace"
     assert stored["User"]["AssociateId"] == 2
     assert (stored["CustomerConsented"], stored["Status"], stored["Rating"]) == (True, "InQueue", 0)
@@ -257,14 +258,14 @@ async def test_xml_root_name_is_case_insensitive(chat):
 
 async def test_json_array_as_application_json_is_a_patch(chat, full_session):
     """A JSON array sent as application/json is read as a JSON Patch, as SuperOffice's own PATCH sample sends it."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     patch = [
         {"op": "test", "path": "/ChatSessionId", "value": saved["ChatSessionId"]},
         {"op": "replace", "path": "rank", "value": 77},
     ]
     response = await chat.save(json.dumps(patch), "application/json")
     assert response.status_code == 200, response.text
-    stored = await chat.get_json(saved["ChatSessionId"])
+    stored = await chat.stored(saved["ChatSessionId"])
     assert stored["Rank"] == 77
     assert stored["CustomerName"] == full_session["CustomerName"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from formats_support import stored_row
 
 pytestmark = pytest.mark.anyio
 
@@ -10,10 +11,10 @@ pytestmark = pytest.mark.anyio
 @pytest.mark.parametrize("xml_type", ["application/xml", "text/xml"])
 async def test_json_xml_json_round_trip(chat, full_session, xml_type):
     """Save as JSON, get as XML, save that XML back, get as JSON: the same entity and the same row."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     chat_session_id = saved["ChatSessionId"]
-    before = await chat.get_json(chat_session_id)
-    row_before = chat.row(chat_session_id)
+    before = await chat.stored(chat_session_id)
+    row_before = stored_row(chat, chat_session_id)
 
     as_xml = await chat.get(chat_session_id, accept=xml_type)
     assert as_xml.status_code == 200
@@ -22,8 +23,8 @@ async def test_json_xml_json_round_trip(chat, full_session, xml_type):
 
     assert resaved.status_code == 200, resaved.text
     assert resaved.json()["ChatSessionId"] == chat_session_id  # the XML names the stored id: an update
-    assert await chat.get_json(chat_session_id) == before
-    assert chat.row(chat_session_id) == row_before
+    assert await chat.stored(chat_session_id) == before
+    assert stored_row(chat, chat_session_id) == row_before
 
 
 @pytest.mark.parametrize(
@@ -43,20 +44,20 @@ async def test_json_xml_json_round_trip(chat, full_session, xml_type):
 )
 async def test_round_trip_keeps_edge_values(chat, full_session, changes):
     """Nulls, empty strings, whitespace, markup characters, int32 limits and unset dates survive JSON -> XML -> JSON."""
-    saved = await chat.save_json({**full_session, **changes})
+    saved = await chat.save_ok({**full_session, **changes})
     chat_session_id = saved["ChatSessionId"]
-    before = await chat.get_json(chat_session_id)
+    before = await chat.stored(chat_session_id)
 
     as_xml = await chat.get(chat_session_id, accept="application/xml")
     resaved = await chat.save(as_xml.content, "application/xml")
 
     assert resaved.status_code == 200, resaved.text
-    assert await chat.get_json(chat_session_id) == before
+    assert await chat.stored(chat_session_id) == before
 
 
 async def test_xml_answer_saved_as_new_session_matches(chat, full_session):
     """An XML answer with its ChatSessionId set to 0 creates a new row equal to the original."""
-    saved = await chat.save_json(full_session)
+    saved = await chat.save_ok(full_session)
     chat_session_id = saved["ChatSessionId"]
     xml = (await chat.get(chat_session_id, accept="text/xml")).text
     copied = xml.replace(f"<ChatSessionId>{chat_session_id}</ChatSessionId>", "<ChatSessionId>0</ChatSessionId>", 1)
@@ -67,7 +68,7 @@ async def test_xml_answer_saved_as_new_session_matches(chat, full_session):
     assert response.status_code == 200, response.text
     new_id = response.json()["ChatSessionId"]
     assert new_id != chat_session_id
-    assert chat.row(new_id) == chat.row(chat_session_id)
+    assert stored_row(chat, new_id) == stored_row(chat, chat_session_id)
 
 
 async def test_xml_to_json_to_xml_round_trip(chat, wire, full_session):

@@ -131,6 +131,25 @@ class Backend:
         """Run one statement with ``?`` placeholders in its own transaction; answer the rows it returns."""
         return self._execute(statement, params)
 
+    def record(self, table: str, key: str, value: object) -> dict[str, Any] | None:
+        """The row of ``table`` whose column ``key`` is ``value``, by column name (None when there is none)."""
+        columns = self.columns(table)
+        rows = self.sql(f"SELECT {', '.join(columns)} FROM {table} WHERE {key} = ?", value)
+        return dict(zip(columns, rows[0], strict=True)) if rows else None
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of ``table`` in their order (from the database's own catalogue)."""
+        if self.name == "sqlite":
+            return [str(row[1]) for row in self.sql(f"PRAGMA table_info({table})")]
+        return [
+            str(row[0])
+            for row in self.sql(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = ? ORDER BY ordinal_position",
+                table,
+            )
+        ]
+
 
 def sqlite_backend(path: Path) -> Backend:
     """The SQLite file at ``path`` (created by the first store that opens it)."""
