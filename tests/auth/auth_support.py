@@ -1,5 +1,7 @@
-"""Helpers for the authentication tests: an in-process app seen from a non-loopback client address, the
-credentials every scheme needs, and direct looks at the database the app writes."""
+"""Helpers for the authentication tests over support.client's Client (an in-process app seen from a
+non-loopback client address, with no credentials of its own): the credentials every scheme needs, the login
+and token calls, credentials stored straight in the database, and the `sochat` command line on the app's
+database."""
 
 from __future__ import annotations
 
@@ -7,26 +9,23 @@ import base64
 import hashlib
 import hmac
 import json
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import anyio.to_thread
 import httpx
 from click.testing import CliRunner, Result
 
-from sochat.app import SochatApp
 from sochat.cli import main as sochat_cli
 from sochat.domain import datetimes
 from sochat.security.tokens import new_access_token, new_secret, new_ticket, token_hash
 from sochat.store.protocol import NewToken, Store
-from sochat.store.sqlite import SqliteStore
-from support.api import ERROR_KEYS, SAVE, TJE0
-from support.inprocess import client_for, in_process, new_client
+from support.api import ERROR_KEYS, TJE0
+from support.client import Client
+from support.inprocess import in_process, new_client
 from support.servers import PYTHON_SOCHAT
 
 LOGIN = "/api/v1/Authentication/Login"
@@ -96,104 +95,73 @@ def set_cookies(response: httpx.Response) -> dict[str, SimpleCookie]:
     return found
 
 
-class AuthApi:
-    """An httpx client on an in-process app, as seen from a non-loopback address, plus the database."""
+async def log_in(auth: Client, user: tuple[str, str] = TJE0, **headers: str) -> Login:
+    """The login call; fails the test unless it answers 200 with a ticket and both cookies."""
+    response = await auth.request("POST", LOGIN, {"Username": user[0], "Password": user[1]}, headers=headers)
+    assert response.status_code == 200, response.text
+    auth.client.cookies.clear()  # every test sends the cookies it means to send, nothing implicit
+    cookies = set_cookies(response)
+    ticket = response.json()["Ticket"]
+    assert ticket.startswith("7T:"), ticket
+    return Login(
+        ticket, cookies[SESSION_COOKIE][SESSION_COOKIE].value, cookies[XSRF_COOKIE][XSRF_COOKIE].value, response
+    )
 
-    def __init__(self, app: SochatApp, client: httpx.AsyncClient, store: SqliteStore, db_path: Path) -> None:
-        self.app = app
-        self.client = client
-        self.store = store
-        self.db_path = db_path
 
-    @asynccontextmanager
-    async def client_at(self, address: str) -> AsyncIterator[httpx.AsyncClient]:
-        """Another client on the same app from another address."""
-        async with client_for(self.app, (address, 5001)) as client:
-            yield client
+async def grant_token(auth: Client, user: tuple[str, str] = TJE0) -> str:
+    """An opaque Bearer token from the password grant."""
+    response = await auth.client.post(TOKEN, data={"grant_type": "password", "username": user[0], "password": user[1]})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    assert token.startswith("8A:"), token
+    return token
 
-    async def save(
-        self, headers: dict[str, str] | dict[str, bytes] | None = None, *, client: httpx.AsyncClient | None = None
-    ) -> httpx.Response:
-        """SaveChatSessionEntity creating a session, with exactly the given credential headers."""
-        sent: dict[str, str | bytes] = {"Content-Type": "application/json"}
-        sent.update(headers or {})
-        return await (client or self.client).post(SAVE, content=json.dumps(SAVE_BODY).encode(), headers=sent)
 
-    async def login(self, user: tuple[str, str] = TJE0, **headers: str) -> Login:
-        """The login call; fails the test unless it answers 200 with a ticket and both cookies."""
-        response = await self.client.post(LOGIN, json={"Username": user[0], "Password": user[1]}, headers=headers)
-        assert response.status_code == 200, response.text
-        self.client.cookies.clear()  # every test sends the cookies it means to send, nothing implicit
-        cookies = set_cookies(response)
-        ticket = response.json()["Ticket"]
-        assert ticket.startswith("7T:"), ticket
-        return Login(
-            ticket, cookies[SESSION_COOKIE][SESSION_COOKIE].value, cookies[XSRF_COOKIE][XSRF_COOKIE].value, response
-        )
+async def store_token(
+    auth: Client,
+    kind: str,
+    user_id: int,
+    *,
+    expires_in: timedelta,
+    idle: timedelta | None = None,
+    used_ago: timedelta = timedelta(0),
+) -> tuple[str, str | None]:
+    """Store a credential straight in the database (to control its expiry); answers (secret, xsrf)."""
+    assert auth.store is not None
+    secret = {"ticket": new_ticket, "access": new_access_token, "session": new_secret}[kind]()
+    xsrf = new_secret() if kind == "session" else None
+    used = ticks_now(-used_ago)
+    idle_ticks = 0 if idle is None else int(idle.total_seconds()) * datetimes.TICKS_PER_SECOND
+    await auth.store.add_token(
+        NewToken(
+            token_hash(secret),
+            kind,
+            user_id,
+            ticks_now(expires_in),
+            idle_ticks=idle_ticks,
+            xsrf_hash=None if xsrf is None else token_hash(xsrf),
+        ),
+        used,
+    )
+    return secret, xsrf
 
-    async def access_token(self, user: tuple[str, str] = TJE0) -> str:
-        """An opaque Bearer token from the password grant."""
-        response = await self.client.post(
-            TOKEN, data={"grant_type": "password", "username": user[0], "password": user[1]}
-        )
-        assert response.status_code == 200, response.text
-        token: str = response.json()["access_token"]
-        assert token.startswith("8A:"), token
-        return token
 
-    async def add_token(
-        self,
-        kind: str,
-        user_id: int,
-        *,
-        expires_in: timedelta,
-        idle: timedelta | None = None,
-        used_ago: timedelta = timedelta(0),
-    ) -> tuple[str, str | None]:
-        """Store a credential straight in the database (to control its expiry); answers (secret, xsrf)."""
-        secret = {"ticket": new_ticket, "access": new_access_token, "session": new_secret}[kind]()
-        xsrf = new_secret() if kind == "session" else None
-        used = ticks_now(-used_ago)
-        idle_ticks = 0 if idle is None else int(idle.total_seconds()) * datetimes.TICKS_PER_SECOND
-        await self.store.add_token(
-            NewToken(
-                token_hash(secret),
-                kind,
-                user_id,
-                ticks_now(expires_in),
-                idle_ticks=idle_ticks,
-                xsrf_hash=None if xsrf is None else token_hash(xsrf),
-            ),
-            used,
-        )
-        return secret, xsrf
+async def run_cli(auth: Client, *args: str) -> Result:
+    """Run a `sochat` command against the app's database (in a thread: the CLI runs its own loop)."""
+    assert auth.backend is not None
+    runner = CliRunner()
+    database = ["--database", auth.backend.url]
+    # Options go before a "--" that ends them (a value after it may start with "-").
+    cut = args.index("--") if "--" in args else len(args)
+    arguments = [*args[:cut], *database, *args[cut:]]
+    return await anyio.to_thread.run_sync(lambda: runner.invoke(sochat_cli, arguments, catch_exceptions=False))
 
-    def count_sessions(self) -> int:
-        """Chat sessions stored, read from the database file itself."""
-        return int(self.sql("SELECT COUNT(*) FROM chat_session")[0][0])
 
-    def sql(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        """Run one statement on the app's database through a separate connection (committed at once)."""
-        conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=10.0)
-        try:
-            return conn.execute(statement, parameters).fetchall()
-        finally:
-            conn.close()
-
-    async def cli(self, *args: str) -> Result:
-        """Run a `sochat` command against this app's database (in a thread: the CLI runs its own loop)."""
-        runner = CliRunner()
-        database = ["--database", f"sqlite:///{self.db_path}"]
-        # Options go before a "--" that ends them (a value after it may start with "-").
-        cut = args.index("--") if "--" in args else len(args)
-        arguments = [*args[:cut], *database, *args[cut:]]
-        return await anyio.to_thread.run_sync(lambda: runner.invoke(sochat_cli, arguments, catch_exceptions=False))
-
-    async def add_app(self, name: str, owner: str | None = None) -> str:
-        """Register an application with `sochat app add`; answers its token."""
-        result = await self.cli("app", "add", name, *(["--owner", owner] if owner else []))
-        assert result.exit_code == 0, result.output
-        return result.output.strip().splitlines()[-1]
+async def register_app(auth: Client, name: str, owner: str | None = None) -> str:
+    """Register an application with `sochat app add`; answers its token."""
+    result = await run_cli(auth, "app", "add", name, *(["--owner", owner] if owner else []))
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
 
 
 @asynccontextmanager
@@ -231,6 +199,7 @@ def python_sochat() -> list[str]:
     return list(PYTHON_SOCHAT)
 
 
-def user_id(store: SqliteStore, name: str) -> int:
+def user_id(store: Store | None, name: str) -> int:
     """The associate id of a demo user."""
+    assert store is not None
     return next(u.associate_id for u in store.list_users() if u.user_name == name)

@@ -1,4 +1,4 @@
-"""Fixtures for the authentication tests: the app on the shared demo database, seen from a remote address,
+"""Fixtures for the authentication tests: the app on the test's demo store (both databases), seen from a remote address,
 and an OpenID Connect issuer's keys generated for the test."""
 
 from __future__ import annotations
@@ -12,26 +12,33 @@ from pathlib import Path
 
 import jwt
 import pytest
-from auth_support import AUDIENCE, ISSUER, REMOTE, AuthApi
+from auth_support import AUDIENCE, ISSUER, REMOTE
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from sochat.store.sqlite import SqliteStore
-from support.inprocess import opener
+from sochat.store.protocol import Store
+from support.client import Client
+from support.databases import Backend
+from support.inprocess import InProcess, opener
 
-AuthFactory = Callable[..., AbstractAsyncContextManager[AuthApi]]
-
-
-@pytest.fixture
-def auth_factory(store: SqliteStore, db_path: Path) -> AuthFactory:
-    """Open the app with the given Settings fields, as an async context manager yielding an AuthApi."""
-
-    return opener(store, lambda opened: AuthApi(opened.app, opened.client, store, db_path), address=(REMOTE, 5000))
+AuthFactory = Callable[..., AbstractAsyncContextManager[Client]]
 
 
 @pytest.fixture
-async def auth(auth_factory: AuthFactory, anyio_backend: str) -> AsyncIterator[AuthApi]:
+def auth_factory(store: Store, store_backend: Backend) -> AuthFactory:
+    """Open the app with the given Settings fields on the test's store (both databases), as an async context
+    manager yielding a Client seen from a non-loopback address and with no credentials of its own: each test
+    sends exactly the credentials it means to."""
+
+    def wrap(opened: InProcess) -> Client:
+        return Client(opened.client, app=opened.app, store=store, backend=store_backend, auth=None)
+
+    return opener(store, wrap, address=(REMOTE, 5000))
+
+
+@pytest.fixture
+async def auth(auth_factory: AuthFactory, anyio_backend: str) -> AsyncIterator[Client]:
     """The app with default settings."""
     async with auth_factory() as opened:
         yield opened

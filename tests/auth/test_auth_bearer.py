@@ -7,7 +7,18 @@ import logging
 from datetime import timedelta
 
 import pytest
-from auth_support import LOGOUT, TOKEN, assert_refused, basic, user_id
+from auth_support import (
+    LOGOUT,
+    SAVE_BODY,
+    TOKEN,
+    assert_refused,
+    basic,
+    grant_token,
+    register_app,
+    run_cli,
+    store_token,
+    user_id,
+)
 
 from sochat.domain import datetimes
 from support.api import AGENT1, TJE0, VIEWER
@@ -39,9 +50,9 @@ async def test_password_grant_answers_a_one_hour_8a_token_not_to_be_cached(auth)
     assert body["expires_in"] == 3600
     assert body["access_token"].startswith("8A:")
     assert response.headers["cache-control"] == "no-store"
-    saved = await auth.save({"Authorization": f"Bearer {body['access_token']}"})
+    saved = await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {body['access_token']}"})
     assert saved.status_code == 200, saved.text
-    assert auth.count_sessions() == 1
+    assert auth.row_count() == 1
 
 
 async def test_password_grant_takes_a_json_body_too(auth):
@@ -54,8 +65,8 @@ async def test_password_grant_takes_a_json_body_too(auth):
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
 async def test_bearer_scheme_name_in_any_case(auth, scheme):
     """The Bearer scheme name is matched whatever its case (RFC 7235)."""
-    token = await auth.access_token()
-    assert (await auth.save({"Authorization": f"{scheme} {token}"})).status_code == 200
+    token = await grant_token(auth)
+    assert (await auth.save(SAVE_BODY, headers={"Authorization": f"{scheme} {token}"})).status_code == 200
 
 
 @pytest.mark.parametrize("grant", ["authorization_code", "refresh_token", "", "PASSWORD"])
@@ -106,7 +117,7 @@ async def test_a_body_the_readers_refuse_is_an_oauth_invalid_request(auth, conte
 
 async def test_client_credentials_acts_as_the_apps_owner(auth, caplog):
     """client_credentials for an app owned by agent1 answers a token that acts as agent1."""
-    secret = await auth.add_app("sync-job", owner="agent1")
+    secret = await register_app(auth, "sync-job", owner="agent1")
     response = await auth.client.post(
         TOKEN, data={"grant_type": "client_credentials", "client_id": "sync-job", "client_secret": secret}
     )
@@ -114,7 +125,7 @@ async def test_client_credentials_acts_as_the_apps_owner(auth, caplog):
     token = response.json()["access_token"]
     assert token.startswith("8A:")
     caplog.set_level(logging.INFO, logger="sochat.access")
-    saved = await auth.save({"Authorization": f"Bearer {token}"})
+    saved = await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"})
     assert saved.status_code == 200, saved.text
     access = [r for r in caplog.records if r.name == "sochat.access" and r.path.endswith("SaveChatSessionEntity")]
     assert [r.user for r in access] == ["agent1"]
@@ -122,18 +133,18 @@ async def test_client_credentials_acts_as_the_apps_owner(auth, caplog):
 
 async def test_client_credentials_of_a_readonly_owner_cannot_save(auth):
     """A token from an app owned by viewer has viewer's rights: saving is a 403."""
-    secret = await auth.add_app("reader", owner="viewer")
+    secret = await register_app(auth, "reader", owner="viewer")
     response = await auth.client.post(
         TOKEN, data={"grant_type": "client_credentials", "client_id": "reader", "client_secret": secret}
     )
     token = response.json()["access_token"]
-    assert_refused(await auth.save({"Authorization": f"Bearer {token}"}), 403)
-    assert auth.count_sessions() == 0
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"}), 403)
+    assert auth.row_count() == 0
 
 
 async def test_client_credentials_with_http_basic_client_authentication(auth):
     """RFC 6749 section 2.3.1: the client may authenticate with HTTP Basic (client_id:client_secret)."""
-    secret = await auth.add_app("basic-client", owner="agent1")
+    secret = await register_app(auth, "basic-client", owner="agent1")
     response = await auth.client.post(
         TOKEN, data={"grant_type": "client_credentials"}, headers={"Authorization": basic("basic-client", secret)}
     )
@@ -146,9 +157,9 @@ async def test_client_credentials_with_http_basic_client_authentication(auth):
 )
 async def test_bad_client_is_401_invalid_client(auth, case):
     """Unknown client, wrong secret, another app's secret, an app without owner or no secret: 401 invalid_client."""
-    owned = await auth.add_app("owned", owner="tje0")
-    other = await auth.add_app("other", owner="tje0")
-    orphan = await auth.add_app("orphan")
+    owned = await register_app(auth, "owned", owner="tje0")
+    other = await register_app(auth, "other", owner="tje0")
+    orphan = await register_app(auth, "orphan")
     client_id, secret = {
         "unknown-client": ("ghost", owned),
         "wrong-secret": ("owned", owned[:-2] + "xx"),
@@ -167,16 +178,16 @@ async def test_bad_client_is_401_invalid_client(auth, case):
 @pytest.mark.parametrize("token", ["8A:" + "A" * 43, "8A:", "7T:" + "A" * 43, "8A:" + "A" * 600])
 async def test_wrong_bearer_token_is_401_and_saves_nothing(auth, token):
     """An unknown, empty, ticket-prefixed or oversized bearer token is a 401 and stores nothing."""
-    await auth.access_token()
-    assert_refused(await auth.save({"Authorization": f"Bearer {token}"}))
-    assert auth.count_sessions() == 0
+    await grant_token(auth)
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"}))
+    assert auth.row_count() == 0
 
 
 async def test_expired_access_token_is_401(auth):
     """An access token past its expiry is refused and stores nothing."""
-    token, _ = await auth.add_token("access", user_id(auth.store, "tje0"), expires_in=timedelta(seconds=-1))
-    assert_refused(await auth.save({"Authorization": f"Bearer {token}"}))
-    assert auth.count_sessions() == 0
+    token, _ = await store_token(auth, "access", user_id(auth.store, "tje0"), expires_in=timedelta(seconds=-1))
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"}))
+    assert auth.row_count() == 0
 
 
 async def test_access_token_expires_after_access_token_seconds(auth_factory, anyio_backend):
@@ -188,36 +199,38 @@ async def test_access_token_expires_after_access_token_seconds(auth_factory, any
         )
         assert response.json()["expires_in"] == 1
         header = {"Authorization": f"Bearer {response.json()['access_token']}"}
-        assert (await auth.save(header)).status_code == 200
+        assert (await auth.save(SAVE_BODY, headers=header)).status_code == 200
         [(lifetime,)] = auth.sql("SELECT expires_ticks - created_ticks FROM auth_token WHERE kind = 'access'")
         assert lifetime == datetimes.TICKS_PER_SECOND
         second = datetimes.TICKS_PER_SECOND
         auth.sql(
             "UPDATE auth_token SET created_ticks = created_ticks - ?, expires_ticks = expires_ticks - ?,"
             " used_ticks = used_ticks - ? WHERE kind = 'access'",
-            (2 * second, 2 * second, 2 * second),
+            2 * second,
+            2 * second,
+            2 * second,
         )
-        assert_refused(await auth.save(header))
-        assert auth.count_sessions() == 1
+        assert_refused(await auth.save(SAVE_BODY, headers=header))
+        assert auth.row_count() == 1
 
 
 async def test_logout_revokes_the_access_token(auth):
     """Logout with a bearer token revokes it at once."""
-    header = {"Authorization": f"Bearer {await auth.access_token()}"}
+    header = {"Authorization": f"Bearer {await grant_token(auth)}"}
     assert (await auth.client.post(LOGOUT, headers=header)).status_code == 204
-    assert_refused(await auth.save(header))
-    assert auth.count_sessions() == 0
+    assert_refused(await auth.save(SAVE_BODY, headers=header))
+    assert auth.row_count() == 0
 
 
 async def test_cli_revoke_makes_the_access_token_fail_at_once(auth):
     """`sochat ticket revoke 8A:...` revokes an access token on the running app."""
-    token = await auth.access_token(AGENT1)
+    token = await grant_token(auth, AGENT1)
     header = {"Authorization": f"Bearer {token}"}
-    assert (await auth.save(header)).status_code == 200
-    result = await auth.cli("ticket", "revoke", token)
+    assert (await auth.save(SAVE_BODY, headers=header)).status_code == 200
+    result = await run_cli(auth, "ticket", "revoke", token)
     assert result.exit_code == 0, result.output
-    assert_refused(await auth.save(header))
-    assert auth.count_sessions() == 1
+    assert_refused(await auth.save(SAVE_BODY, headers=header))
+    assert auth.row_count() == 1
 
 
 @pytest.mark.parametrize(
@@ -235,35 +248,35 @@ async def test_cli_revoke_makes_the_access_token_fail_at_once(auth):
 )
 async def test_malformed_bearer_header_is_401_and_saves_nothing(auth, make_header):
     """Malformed Bearer headers around a live token are a 401 and store nothing."""
-    token = await auth.access_token()
-    assert_refused(await auth.save({"Authorization": make_header(token)}))
-    assert auth.count_sessions() == 0
+    token = await grant_token(auth)
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": make_header(token)}))
+    assert auth.row_count() == 0
 
 
 async def test_bearer_tolerates_several_spaces_after_the_scheme(auth):
     """Several spaces between scheme and token are allowed (RFC 7235: 1*SP)."""
-    token = await auth.access_token()
-    assert (await auth.save({"Authorization": f"Bearer   {token}"})).status_code == 200
+    token = await grant_token(auth)
+    assert (await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer   {token}"})).status_code == 200
 
 
 async def test_access_token_is_not_a_ticket(auth):
     """An access token sent with the SOTicket scheme is a 401."""
-    token = await auth.access_token()
-    assert_refused(await auth.save({"Authorization": f"SOTicket {token}"}))
-    assert auth.count_sessions() == 0
+    token = await grant_token(auth)
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {token}"}))
+    assert auth.row_count() == 0
 
 
 async def test_bearer_token_of_readonly_user_cannot_save(auth):
     """The password grant for viewer gives a token with viewer's rights (save is 403)."""
-    token = await auth.access_token(VIEWER)
-    assert_refused(await auth.save({"Authorization": f"Bearer {token}"}), 403)
-    assert auth.count_sessions() == 0
+    token = await grant_token(auth, VIEWER)
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"}), 403)
+    assert auth.row_count() == 0
 
 
 async def test_bearer_off_when_not_an_enabled_scheme(auth_factory, anyio_backend):
     """With auth_schemes lacking bearer, a live access token is a 401 that does not offer Bearer."""
     async with auth_factory(auth_schemes="basic,soticket,cookie") as auth:
-        token = await auth.access_token(TJE0)
-        response = await auth.save({"Authorization": f"Bearer {token}"})
+        token = await grant_token(auth, TJE0)
+        response = await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"})
         assert_refused(response)
         assert not any(v.lower().startswith("bearer") for v in response.headers.get_list("www-authenticate"))

@@ -13,7 +13,15 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from auth_support import AUDIENCE, ISSUER, LOGIN, SAVE_BODY, TOKEN, basic, python_sochat
+from auth_support import (
+    AUDIENCE,
+    ISSUER,
+    LOGIN,
+    SAVE_BODY,
+    TOKEN,
+    basic,
+    python_sochat,
+)
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 

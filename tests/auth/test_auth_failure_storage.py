@@ -16,7 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from auth_support import app_client
+from auth_support import (
+    app_client,
+)
 
 from sochat.agents.lockout import NAME_BUCKETS
 from sochat.security import passwords

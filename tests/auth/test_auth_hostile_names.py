@@ -10,7 +10,11 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from auth_support import LOGIN, TOKEN, app_client
+from auth_support import (
+    LOGIN,
+    TOKEN,
+    app_client,
+)
 
 from sochat.store.protocol import Store
 from support.api import GET

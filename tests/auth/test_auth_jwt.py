@@ -9,7 +9,13 @@ import time
 import anyio
 import jwt
 import pytest
-from auth_support import assert_refused, b64url, hand_made_jwt, hs256_jwt
+from auth_support import (
+    SAVE_BODY,
+    assert_refused,
+    b64url,
+    hand_made_jwt,
+    hs256_jwt,
+)
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from sochat.security import oidc
@@ -28,9 +34,9 @@ async def test_valid_jwt_acts_as_the_claimed_user(auth_factory, issuer, caplog, 
     caplog.set_level(logging.INFO, logger="sochat.access")
     token = issuer.rs256("agent1") if algorithm == "RS256" else issuer.es256("agent1")
     async with auth_factory(**issuer.settings()) as auth:
-        response = await auth.save({"Authorization": f"Bearer {token}"})
+        response = await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, response.text
-        assert auth.count_sessions() == 1
+        assert auth.row_count() == 1
     assert access_users(caplog) == ["agent1"]
 
 
@@ -39,15 +45,15 @@ async def test_jwt_user_claim_is_configurable(auth_factory, issuer, caplog, anyi
     caplog.set_level(logging.INFO, logger="sochat.access")
     token = issuer.rs256("nobody", email="agent1")
     async with auth_factory(**issuer.settings(), oidc_user_claim="email") as auth:
-        assert (await auth.save({"Authorization": f"Bearer {token}"})).status_code == 200
+        assert (await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"})).status_code == 200
     assert access_users(caplog) == ["agent1"]
 
 
 async def test_jwt_of_readonly_user_cannot_save(auth_factory, issuer, anyio_backend):
     """A valid token for viewer has viewer's rights: save is 403."""
     async with auth_factory(**issuer.settings()) as auth:
-        assert_refused(await auth.save({"Authorization": f"Bearer {issuer.es256('viewer')}"}), 403)
-        assert auth.count_sessions() == 0
+        assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {issuer.es256('viewer')}"}), 403)
+        assert auth.row_count() == 0
 
 
 def _refused_tokens(issuer) -> dict[str, str]:
@@ -118,8 +124,8 @@ async def test_unacceptable_jwt_is_401_and_saves_nothing(auth_factory, issuer, a
     """Every unacceptable token (see the case id) is a 401 and stores nothing."""
     token = _refused_tokens(issuer)[case]
     async with auth_factory(**issuer.settings()) as auth:
-        assert_refused(await auth.save({"Authorization": f"Bearer {token}"}))
-        assert auth.count_sessions() == 0
+        assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"}))
+        assert auth.row_count() == 0
 
 
 @pytest.mark.parametrize(
@@ -133,8 +139,8 @@ async def test_jwt_whose_algorithm_does_not_fit_its_key_is_401(auth_factory, iss
     """A token whose alg does not match the type of the key its kid names is a 401 (not a server error)."""
     token = hand_made_jwt({**header, "typ": "JWT"}, issuer.claims(), b"\x01" * 64)
     async with auth_factory(**issuer.settings()) as auth:
-        assert_refused(await auth.save({"Authorization": f"Bearer {token}"}))
-        assert auth.count_sessions() == 0
+        assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"}))
+        assert auth.row_count() == 0
 
 
 async def test_jwt_within_leeway_is_accepted(auth_factory, issuer, anyio_backend):
@@ -143,8 +149,8 @@ async def test_jwt_within_leeway_is_accepted(auth_factory, issuer, anyio_backend
     async with auth_factory(**issuer.settings()) as auth:
         expired_a_little = issuer.rs256(exp=now - 30, iat=now - 600, nbf=now - 600)
         early_a_little = issuer.es256(nbf=now + 30)
-        assert (await auth.save({"Authorization": f"Bearer {expired_a_little}"})).status_code == 200
-        assert (await auth.save({"Authorization": f"Bearer {early_a_little}"})).status_code == 200
+        assert (await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {expired_a_little}"})).status_code == 200
+        assert (await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {early_a_little}"})).status_code == 200
 
 
 async def test_leeway_is_configurable(auth_factory, issuer, anyio_backend):
@@ -152,14 +158,14 @@ async def test_leeway_is_configurable(auth_factory, issuer, anyio_backend):
     now = int(time.time())
     token = issuer.rs256(exp=now - 30, iat=now - 600, nbf=now - 600)
     async with auth_factory(**issuer.settings(), oidc_leeway_seconds=0) as auth:
-        assert_refused(await auth.save({"Authorization": f"Bearer {token}"}))
+        assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"}))
 
 
 async def test_audience_list_containing_ours_is_accepted(auth_factory, issuer, anyio_backend):
     """An aud array that includes the configured audience is accepted (RFC 7519)."""
     async with auth_factory(**issuer.settings()) as auth:
         token = issuer.es256(aud=["other", "sochat"])
-        assert (await auth.save({"Authorization": f"Bearer {token}"})).status_code == 200
+        assert (await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"})).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -177,13 +183,13 @@ async def test_audience_list_containing_ours_is_accepted(auth_factory, issuer, a
 async def test_malformed_jwt_header_is_401(auth_factory, issuer, anyio_backend, make_header):
     """Malformed Authorization headers around a valid JWT are a 401 and store nothing."""
     async with auth_factory(**issuer.settings()) as auth:
-        assert_refused(await auth.save({"Authorization": make_header(issuer.rs256())}))
-        assert auth.count_sessions() == 0
+        assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": make_header(issuer.rs256())}))
+        assert auth.row_count() == 0
 
 
 async def test_jwt_refused_when_no_issuer_is_configured(auth, issuer):
     """Without oidc_jwks, even a well-signed JWT is a 401."""
-    assert_refused(await auth.save({"Authorization": f"Bearer {issuer.rs256()}"}))
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {issuer.rs256()}"}))
 
 
 async def test_unknown_kid_fails_at_once_and_a_background_refresh_picks_the_key_up(
@@ -198,14 +204,14 @@ async def test_unknown_kid_fails_at_once_and_a_background_refresh_picks_the_key_
         )
         token = jwt.encode(issuer.claims("agent1"), new_key, algorithm="ES256", headers={"kid": "ec-2"})
         header = {"Authorization": f"Bearer {token}"}
-        assert_refused(await auth.save(header))
+        assert_refused(await auth.save(SAVE_BODY, headers=header))
         status = 401
         with anyio.move_on_after(5):
             while status != 200:
                 await anyio.sleep(0.05)
-                status = (await auth.save(header)).status_code
+                status = (await auth.save(SAVE_BODY, headers=header)).status_code
         assert status == 200, "the background JWKS refresh never picked up the new key"
-        assert auth.count_sessions() == 1
+        assert auth.row_count() == 1
 
 
 async def test_unknown_kid_refreshes_at_most_once_a_minute(auth_factory, issuer, anyio_backend):
@@ -215,10 +221,10 @@ async def test_unknown_kid_refreshes_at_most_once_a_minute(auth_factory, issuer,
         issuer.publish(("ec-2", new_key.public_key()))
         token = jwt.encode(issuer.claims(), new_key, algorithm="ES256", headers={"kid": "ec-2"})
         for _ in range(3):
-            assert_refused(await auth.save({"Authorization": f"Bearer {token}"}))
+            assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"}))
             await anyio.sleep(0.1)
         # the old keys stay in use until a refresh is due
-        assert (await auth.save({"Authorization": f"Bearer {issuer.rs256()}"})).status_code == 200
+        assert (await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {issuer.rs256()}"})).status_code == 200
 
 
 async def test_failed_refresh_keeps_the_old_keys(auth_factory, issuer, monkeypatch, anyio_backend):
@@ -226,9 +232,9 @@ async def test_failed_refresh_keeps_the_old_keys(auth_factory, issuer, monkeypat
     monkeypatch.setattr(oidc, "_REFRESH_INTERVAL", 0.0)
     async with auth_factory(**issuer.settings()) as auth:
         issuer.jwks_path.write_text("{not json")
-        assert_refused(await auth.save({"Authorization": f"Bearer {issuer.rs256(kid='unknown')}"}))
+        assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {issuer.rs256(kid='unknown')}"}))
         await anyio.sleep(0.3)
-        assert (await auth.save({"Authorization": f"Bearer {issuer.rs256()}"})).status_code == 200
+        assert (await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {issuer.rs256()}"})).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -253,8 +259,8 @@ async def test_jwt_dates_must_be_numbers(auth_factory, issuer, anyio_backend, cl
     out-of-range value there is a 401 (not a 500), and stores nothing."""
     token = issuer.rs256(**{claim: value})
     async with auth_factory(**issuer.settings()) as auth:
-        assert_refused(await auth.save({"Authorization": f"Bearer {token}"}))
-        assert auth.count_sessions() == 0
+        assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"}))
+        assert auth.row_count() == 0
 
 
 async def test_jwt_with_fractional_dates_is_accepted(auth_factory, issuer, anyio_backend):
@@ -262,5 +268,5 @@ async def test_jwt_with_fractional_dates_is_accepted(auth_factory, issuer, anyio
     now = time.time()
     token = issuer.rs256(exp=now + 300.5, nbf=now - 0.25, iat=now - 0.25)
     async with auth_factory(**issuer.settings()) as auth:
-        response = await auth.save({"Authorization": f"Bearer {token}"})
+        response = await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, response.text

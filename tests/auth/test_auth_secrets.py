@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 
 import pytest
-from auth_support import LOGIN, LOGOUT, TOKEN, basic
+from auth_support import (
+    LOGIN,
+    LOGOUT,
+    SAVE_BODY,
+    TOKEN,
+    basic,
+    grant_token,
+    log_in,
+    register_app,
+    run_cli,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -27,9 +37,9 @@ async def test_no_secret_reaches_the_logs_or_error_bodies(auth_factory, issuer, 
     caplog.set_level(logging.DEBUG)
     answers: list[str] = []
     async with auth_factory(**issuer.settings(), lockout_slow_after=50) as auth:
-        app_token = await auth.add_app("secret-check", owner="tje0")
-        login = await auth.login()
-        token = await auth.access_token()
+        app_token = await register_app(auth, "secret-check", owner="tje0")
+        login = await log_in(auth)
+        token = await grant_token(auth)
         grant = await auth.client.post(
             TOKEN, data={"grant_type": "client_credentials", "client_id": "secret-check", "client_secret": app_token}
         )
@@ -47,7 +57,7 @@ async def test_no_secret_reaches_the_logs_or_error_bodies(auth_factory, issuer, 
             {"Authorization": basic("tje0", PASSWORD), "SO-AppToken": app_token + "x"},
         ]
         for headers in good:
-            response = await auth.save(headers)
+            response = await auth.save(SAVE_BODY, headers=headers)
             assert response.status_code == 200, response.text
         bad = [
             {"Authorization": basic("tje0", WRONG_PASSWORD)},
@@ -59,7 +69,7 @@ async def test_no_secret_reaches_the_logs_or_error_bodies(auth_factory, issuer, 
             login.cookie_headers(xsrf_header=login.xsrf + "x"),
         ]
         for headers in bad:
-            response = await auth.save(headers)
+            response = await auth.save(SAVE_BODY, headers=headers)
             assert response.status_code == 401, response.text
             answers.append(response.text)
         wrong_login = await auth.client.post(LOGIN, json={"Username": "tje0", "Password": WRONG_PASSWORD})
@@ -75,7 +85,7 @@ async def test_no_secret_reaches_the_logs_or_error_bodies(auth_factory, issuer, 
             await auth.client.post(LOGOUT, headers={"Authorization": f"SOTicket {login.ticket}"})
         ).status_code == 204
         assert (await auth.client.post(LOGOUT, headers=login.cookie_headers())).status_code == 204
-        result = await auth.cli("ticket", "revoke", token)
+        result = await run_cli(auth, "ticket", "revoke", token)
         assert result.exit_code == 0, result.output
 
     secrets = {

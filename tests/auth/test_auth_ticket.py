@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from auth_support import LOGOUT, assert_refused, ticks_now, user_id
+from auth_support import (
+    LOGOUT,
+    SAVE_BODY,
+    assert_refused,
+    log_in,
+    run_cli,
+    store_token,
+    ticks_now,
+    user_id,
+)
 
 from support.api import TJE0
 
@@ -15,15 +24,15 @@ pytestmark = pytest.mark.anyio
 
 async def test_login_ticket_saves_and_login_answers_superoffice_members(auth):
     """The login call answers Ticket, AssociateId, UserName, IdleMinutes; the ticket saves a session."""
-    login = await auth.login()
+    login = await log_in(auth)
     body = login.response.json()
     assert body["AssociateId"] == user_id(auth.store, "tje0")
     assert body["UserName"] == "tje0"
     assert body["IdleMinutes"] == 480
     assert login.response.headers["cache-control"] == "no-store"
-    response = await auth.save({"Authorization": f"SOTicket {login.ticket}"})
+    response = await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {login.ticket}"})
     assert response.status_code == 200, response.text
-    assert auth.count_sessions() == 1
+    assert auth.row_count() == 1
 
 
 async def test_login_accepts_form_fields(auth):
@@ -36,14 +45,14 @@ async def test_login_accepts_form_fields(auth):
 @pytest.mark.parametrize("scheme", ["SOTicket", "SoTicket", "SOTICKET", "soticket", "sOtIcKeT"])
 async def test_ticket_scheme_name_in_any_case(auth, scheme):
     """The SOTicket scheme name is matched whatever its case."""
-    login = await auth.login()
-    response = await auth.save({"Authorization": f"{scheme} {login.ticket}"})
+    login = await log_in(auth)
+    response = await auth.save(SAVE_BODY, headers={"Authorization": f"{scheme} {login.ticket}"})
     assert response.status_code == 200, response.text
 
 
 async def test_cli_issued_ticket_works_and_names_its_user(auth):
     """`sochat ticket issue viewer` prints a 7T: ticket that reads as viewer and may not save."""
-    result = await auth.cli("ticket", "issue", "viewer")
+    result = await run_cli(auth, "ticket", "issue", "viewer")
     assert result.exit_code == 0, result.output
     ticket = result.output.strip()
     assert ticket.startswith("7T:"), result.output
@@ -52,12 +61,12 @@ async def test_cli_issued_ticket_works_and_names_its_user(auth):
         headers={"Authorization": f"SOTicket {ticket}"},
     )
     assert read.status_code == 200, read.text
-    assert_refused(await auth.save({"Authorization": f"SOTicket {ticket}"}), 403)
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {ticket}"}), 403)
 
 
 async def test_cli_ticket_for_unknown_user_fails(auth):
     """`sochat ticket issue` for a user that does not exist exits non-zero and prints no ticket."""
-    result = await auth.cli("ticket", "issue", "nobody")
+    result = await run_cli(auth, "ticket", "issue", "nobody")
     assert result.exit_code != 0
     assert "7T:" not in result.output
 
@@ -65,76 +74,77 @@ async def test_cli_ticket_for_unknown_user_fails(auth):
 @pytest.mark.parametrize("ticket", ["7T:" + "A" * 43, "7T:", "8A:" + "A" * 43, "7T:" + "A" * 600])
 async def test_wrong_ticket_is_401_and_saves_nothing(auth, ticket):
     """An unknown, empty, wrong-prefix or oversized ticket is a 401 and stores nothing."""
-    await auth.login()  # a live ticket exists, just not this one
-    assert_refused(await auth.save({"Authorization": f"SOTicket {ticket}"}))
-    assert auth.count_sessions() == 0
+    await log_in(auth)  # a live ticket exists, just not this one
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {ticket}"}))
+    assert auth.row_count() == 0
 
 
 async def test_ticket_past_its_end_of_life_is_401(auth):
     """A ticket past its expiry time is refused and stores nothing."""
-    ticket, _ = await auth.add_token("ticket", user_id(auth.store, "tje0"), expires_in=timedelta(seconds=-1))
-    assert_refused(await auth.save({"Authorization": f"SOTicket {ticket}"}))
-    assert auth.count_sessions() == 0
+    ticket, _ = await store_token(auth, "ticket", user_id(auth.store, "tje0"), expires_in=timedelta(seconds=-1))
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {ticket}"}))
+    assert auth.row_count() == 0
 
 
 async def test_ticket_unused_longer_than_its_idle_time_is_401(auth):
     """A ticket last used longer ago than its idle limit is refused though its end of life is far."""
     owner = user_id(auth.store, "tje0")
-    idle, _ = await auth.add_token(
-        "ticket", owner, expires_in=timedelta(days=1), idle=timedelta(minutes=10), used_ago=timedelta(minutes=11)
+    idle, _ = await store_token(
+        auth, "ticket", owner, expires_in=timedelta(days=1), idle=timedelta(minutes=10), used_ago=timedelta(minutes=11)
     )
-    fresh, _ = await auth.add_token(
-        "ticket", owner, expires_in=timedelta(days=1), idle=timedelta(minutes=10), used_ago=timedelta(minutes=9)
+    fresh, _ = await store_token(
+        auth, "ticket", owner, expires_in=timedelta(days=1), idle=timedelta(minutes=10), used_ago=timedelta(minutes=9)
     )
-    assert_refused(await auth.save({"Authorization": f"SOTicket {idle}"}))
-    response = await auth.save({"Authorization": f"SOTicket {fresh}"})
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {idle}"}))
+    response = await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {fresh}"})
     assert response.status_code == 200, response.text
-    assert auth.count_sessions() == 1
+    assert auth.row_count() == 1
 
 
 async def test_use_renews_a_tickets_idle_time(auth):
     """Using a ticket records the use, so its idle limit counts from now again."""
-    ticket, _ = await auth.add_token(
+    ticket, _ = await store_token(
+        auth,
         "ticket",
         user_id(auth.store, "tje0"),
         expires_in=timedelta(days=1),
         idle=timedelta(minutes=10),
         used_ago=timedelta(minutes=9),
     )
-    assert (await auth.save({"Authorization": f"SOTicket {ticket}"})).status_code == 200
+    assert (await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {ticket}"})).status_code == 200
     (used,) = auth.sql("SELECT used_ticks FROM auth_token WHERE kind = 'ticket'")[0]
     assert ticks_now(-timedelta(minutes=1)) < int(used) <= ticks_now()  # type: ignore[call-overload]
 
 
 async def test_logout_revokes_the_ticket_at_once(auth):
     """Logout with a ticket answers 204; the same ticket is then a 401 and saves nothing."""
-    login = await auth.login()
+    login = await log_in(auth)
     header = {"Authorization": f"SOTicket {login.ticket}"}
-    assert (await auth.save(header)).status_code == 200
+    assert (await auth.save(SAVE_BODY, headers=header)).status_code == 200
     logout = await auth.client.post(LOGOUT, headers=header)
     assert logout.status_code == 204, logout.text
-    assert_refused(await auth.save(header))
-    assert auth.count_sessions() == 1
+    assert_refused(await auth.save(SAVE_BODY, headers=header))
+    assert auth.row_count() == 1
 
 
 async def test_logout_of_one_ticket_leaves_another(auth):
     """Logout revokes only the ticket it was called with."""
-    first, second = await auth.login(), await auth.login()
+    first, second = await log_in(auth), await log_in(auth)
     assert (await auth.client.post(LOGOUT, headers={"Authorization": f"SOTicket {first.ticket}"})).status_code == 204
-    response = await auth.save({"Authorization": f"SOTicket {second.ticket}"})
+    response = await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {second.ticket}"})
     assert response.status_code == 200, response.text
 
 
 async def test_cli_revoke_makes_the_ticket_fail_at_once(auth):
     """`sochat ticket revoke` on the app's database makes the next call with that ticket a 401."""
-    login = await auth.login()
+    login = await log_in(auth)
     header = {"Authorization": f"SOTicket {login.ticket}"}
-    assert (await auth.save(header)).status_code == 200
-    result = await auth.cli("ticket", "revoke", login.ticket)
+    assert (await auth.save(SAVE_BODY, headers=header)).status_code == 200
+    result = await run_cli(auth, "ticket", "revoke", login.ticket)
     assert result.exit_code == 0, result.output
-    assert_refused(await auth.save(header))
-    assert auth.count_sessions() == 1
-    again = await auth.cli("ticket", "revoke", login.ticket)
+    assert_refused(await auth.save(SAVE_BODY, headers=header))
+    assert auth.row_count() == 1
+    again = await run_cli(auth, "ticket", "revoke", login.ticket)
     assert again.exit_code != 0, "revoking a revoked ticket should say there is no such live ticket"
 
 
@@ -161,32 +171,32 @@ async def test_logout_without_credentials_is_401(auth):
 )
 async def test_malformed_ticket_header_is_401_and_saves_nothing(auth, make_header):
     """Malformed SOTicket headers around a live ticket are a 401 and store nothing."""
-    login = await auth.login()
-    assert_refused(await auth.save({"Authorization": make_header(login.ticket)}))
-    assert auth.count_sessions() == 0
+    login = await log_in(auth)
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": make_header(login.ticket)}))
+    assert auth.row_count() == 0
 
 
 async def test_ticket_tolerates_several_spaces_after_the_scheme(auth):
     """Several spaces between scheme and ticket are allowed (RFC 7235: 1*SP)."""
-    login = await auth.login()
-    response = await auth.save({"Authorization": f"SOTicket    {login.ticket}"})
+    login = await log_in(auth)
+    response = await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket    {login.ticket}"})
     assert response.status_code == 200, response.text
 
 
 async def test_ticket_is_not_a_bearer_token_nor_a_session_cookie(auth):
     """A ticket works only with SOTicket: as Bearer or as the session cookie it is a 401."""
-    login = await auth.login()
-    assert_refused(await auth.save({"Authorization": f"Bearer {login.ticket}"}))
+    login = await log_in(auth)
+    assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": f"Bearer {login.ticket}"}))
     cookie = {"Cookie": f"SOCHAT_SESSION={login.ticket}; XSRF-TOKEN={login.xsrf}", "X-XSRF-TOKEN": login.xsrf}
-    assert_refused(await auth.save(cookie))
-    assert auth.count_sessions() == 0
+    assert_refused(await auth.save(SAVE_BODY, headers=cookie))
+    assert auth.row_count() == 0
 
 
 async def test_ticket_off_when_not_an_enabled_scheme(auth_factory, anyio_backend):
     """With auth_schemes lacking soticket, a live ticket is a 401 that does not offer SOTicket."""
     async with auth_factory(auth_schemes="basic,bearer,cookie") as auth:
-        login = await auth.login(TJE0)
-        response = await auth.save({"Authorization": f"SOTicket {login.ticket}"})
+        login = await log_in(auth, TJE0)
+        response = await auth.save(SAVE_BODY, headers={"Authorization": f"SOTicket {login.ticket}"})
         assert_refused(response)
         assert not any(v.lower().startswith("soticket") for v in response.headers.get_list("www-authenticate"))
-        assert auth.count_sessions() == 0
+        assert auth.row_count() == 0
