@@ -16,7 +16,7 @@ from lxml import etree
 from support import bodies
 from support.api import ERROR_KEYS, REST
 from support.bodies import REQUEST_TYPES
-from support.databases import prepare_demo, sqlite_backend
+from support.databases import Backend
 from support.entity import PROPERTIES, full_entity, properties_of_kind
 from support.servers import Server
 
@@ -50,10 +50,10 @@ def left_out_text(name: str, *, xml: bool) -> Any:
     return as_text(LEFT_OUT[name])
 
 
-def demo_server(directory: Path) -> Server:
-    """A `sochat serve` (not started) on a database in ``directory`` with the demo users and topics but none of
-    `--demo`'s 300 sample sessions, so the list tests see exactly the rows they create."""
-    database = prepare_demo(sqlite_backend(directory / "sochat.db"))
+def demo_server(database: Backend, directory: Path) -> Server:
+    """A `sochat serve` (not started) on ``database``, prepared with the demo users and topics but none of
+    `--demo`'s 300 sample sessions (support.databases.prepare_demo), so the list tests see exactly the rows they
+    create; its log goes to ``directory``."""
     return Server(database.url, directory, log_level=None)
 
 

@@ -38,6 +38,9 @@ from support.api import REST, TJE0
 
 pytestmark = pytest.mark.e2e
 
+# The document is the same whatever the database: one server, on SQLite.
+DATABASES = ("sqlite",)
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

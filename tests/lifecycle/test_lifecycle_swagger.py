@@ -25,6 +25,9 @@ from support.api import REST, SAVE
 
 pytestmark = pytest.mark.e2e
 
+# The document is the same whatever the database: one server, on SQLite.
+DATABASES = ("sqlite",)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SWAGGER_FILES = ("Swagger-v1-ChatAgent.json", "Swagger-v1-ChatSession.json", "Swagger-v1-ChatTopic.json")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
