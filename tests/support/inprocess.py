@@ -65,8 +65,8 @@ async def in_process(
 def opener(
     store: Store, wrap: Callable[[InProcess], Wrapper], *, address: tuple[str, int] | None = None
 ) -> Callable[..., AbstractAsyncContextManager[Wrapper]]:
-    """What a folder's ``*_factory`` fixture hands its tests: ``async with open_app(**settings) as wrapper``
-    opens in_process on ``store`` and yields the folder's own client wrapper made by ``wrap``."""
+    """What a folder's ``*_factory`` fixture hands its tests: ``async with open_app(**settings) as client``
+    opens in_process on ``store`` and yields what ``wrap`` makes of it (support.client's Client)."""
 
     @asynccontextmanager
     async def open_app(**settings: object) -> AsyncIterator[Wrapper]:
