@@ -165,9 +165,7 @@ async def test_if_match_with_a_list_naming_the_current_etag_writes(api, verb):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="sochat compares only the first tag naming the session, so a stale tag before the current one is a 412;"
-    " RFC 9110 13.1.1 and docs/api.md (the write happens if the session is at that version) say any listed tag"
-    " matches. Reported to the lead; remove this mark when fixed.",
+    reason="only the first listed tag naming the session counts today; RFC 9110 13.1.1: any listed tag (issue 19)",
 )
 @pytest.mark.parametrize("verb", WRITES)
 async def test_if_match_with_a_stale_and_the_current_etag_writes(api, verb):
@@ -205,9 +203,7 @@ async def test_if_match_with_the_current_etag_writes(api, verb):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="sochat strips W/ and quotes, so a weak or unquoted tag naming the current version matches If-Match;"
-    " RFC 9110 13.1.1 (strong comparison; an entity-tag is quoted) and docs/api.md (strong tags; a tag of another"
-    " form matches nothing) promise a 412. Reported to the lead; remove this mark when fixed.",
+    reason="a weak or unquoted tag matches If-Match today; RFC 9110 13.1.1 and docs/api.md say 412 (issue 19)",
 )
 @pytest.mark.parametrize("form", ["W/{tag}", "{bare}"], ids=["weak", "unquoted"])
 @pytest.mark.parametrize("verb", WRITES)

@@ -97,13 +97,6 @@ def copy_sqlite(template: Path, path: Path) -> Path:
     return path
 
 
-def sqlite_session_count(path: Path) -> int:
-    """How many chat sessions the SQLite database at ``path`` holds, read straight from the file."""
-    with closing(sqlite3.connect(path)) as connection:
-        (count,) = connection.execute("SELECT count(*) FROM chat_session").fetchone()
-    return int(count)
-
-
 def with_query(url: str, parameter: str) -> str:
     """``url`` with one more query parameter."""
     return f"{url}{'&' if '?' in url else '?'}{parameter}"
