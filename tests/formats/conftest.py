@@ -14,12 +14,12 @@ from sochat.app import SochatApp
 from sochat.store.protocol import Store
 from support import bodies
 from support.client import Client
-from support.databases import BACKENDS, Backend, postgres_backend, prepare_demo, sqlite_backend
+from support.databases import Backend, backends_for, postgres_backend, prepare_demo, sqlite_backend
 from support.entity import full_entity
 from support.inprocess import client_for, started_app
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session", params=backends_for(__file__))
 def formats_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     """A migrated demo database of each kind for the format tests, for the whole run (tests use their own ids
     and before/after counts): an SQLite file, or a PostgreSQL schema dropped afterwards."""

@@ -1,6 +1,7 @@
 """Fixtures for the lifecycle tests: one real `sochat serve` process per test module and database.
 
-Every module runs on SQLite and on PostgreSQL (``[sqlite]`` / ``[postgresql]``), one server each; a module whose
+Every module runs on SQLite and on PostgreSQL (``[sqlite]`` / ``[postgresql]``; PostgreSQL in CI, see
+support.databases.backends_for), one server each; a module whose
 tests do not touch the database (the OpenAPI document, SuperOffice's Swagger) sets ``DATABASES = ("sqlite",)``.
 """
 
@@ -13,13 +14,13 @@ import pytest
 from lifecycle_support import demo_server
 
 from support.api import TJE0
-from support.databases import BACKENDS, postgres_backend, prepare_demo, sqlite_backend
+from support.databases import backends_for, postgres_backend, prepare_demo, sqlite_backend
 from support.servers import Server, running
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "live" in metafunc.fixturenames:
-        databases = getattr(metafunc.module, "DATABASES", BACKENDS)
+        databases = getattr(metafunc.module, "DATABASES", backends_for(metafunc.definition.path))
         metafunc.parametrize("live_database", databases, indirect=True, scope="module")
 
 

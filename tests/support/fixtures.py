@@ -21,6 +21,7 @@ from support.databases import (
     BACKENDS,
     POSTGRES_URL,
     Backend,
+    backends_for,
     check_postgres,
     copy_sqlite,
     load_cheap_demo,
@@ -84,7 +85,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     runs on SQLite only."""
     if "database" in metafunc.fixturenames:
         sqlite_only = any(name in metafunc.fixturenames for name in SQLITE_FILE_FIXTURES)
-        databases = ("sqlite",) if sqlite_only else BACKENDS
+        databases = ("sqlite",) if sqlite_only else backends_for(metafunc.definition.path)
         metafunc.parametrize("database", databases, indirect=True)
 
 
