@@ -264,3 +264,9 @@ def _without_none(annotation: Any) -> tuple[Any, bool]:
         if len(options) == 1:
             return options[0], True
     return annotation, False
+
+
+@cache
+def field_by_name(shape: type[msgspec.Struct]) -> dict[str, Field]:
+    """Wire names as answers write them."""
+    return {item.name: item for item in fields_of(shape)}
