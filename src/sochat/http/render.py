@@ -9,6 +9,7 @@ from sochat.domain import datetimes
 from sochat.domain.answers import DEFAULTS, Links, struct_properties
 from sochat.domain.carriers import CARRIERS
 from sochat.domain.chat_session import FIELDS, ChatSession
+from sochat.domain.convert import format_time_span
 from sochat.domain.enums import EnumType
 from sochat.domain.fields import Kind
 from sochat.domain.rights import chat_session_field_properties
@@ -44,11 +45,14 @@ def chat_session_properties(
 
 def left_out_value(kind: Kind, enum: EnumType | None, *, tokens: bool = False) -> object:
     """What an answer holds for a property that $select leaves out: null for .NET reference types (strings,
-    carriers, dictionaries), the type's default for value types, so that typed clients can still read them."""
+    carriers, nested objects, arrays, dictionaries), the type's default for value types, so that typed clients can
+    still read them."""
     if enum is not None:
         return enum.format_tokens(0) if tokens and enum.is_flags else enum.format(0)
     if kind is Kind.DATETIME:
         return datetimes.UNSET_TEXT
+    if kind is Kind.TIMESPAN:
+        return format_time_span(0, iso=tokens)
     if kind is Kind.STRING:
         return None
     return DEFAULTS.get(kind)
