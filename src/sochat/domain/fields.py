@@ -110,6 +110,7 @@ READ_ONLY = _Marker("read-only")  # assigned by the server; FieldProperties says
 SHORT = _Marker("int16")  # a .NET short
 DATE_TIME = _Marker("date-time")
 TIME_SPAN = _Marker("time-span")
+OPAQUE = _Marker("opaque")  # passed through as it is, not interpreted
 
 # .NET DateTime as ticks (100 ns since 0001-01-01 UTC); None is unset (DateTime.MinValue).
 Ticks = Annotated[int | None, DATE_TIME]
@@ -207,6 +208,8 @@ def _describe(name: str, attr: str, annotation: Any, default: Callable[[], objec
             return Field(name, attr, Kind.INT32, carrier=marker.carrier, **common)
         if isinstance(marker, EnumOf):
             return Field(name, attr, Kind.ENUM, enum=marker.enum, **common)
+    if OPAQUE in markers:
+        return Field(name, attr, Kind.OPAQUE, **common)
     if DATE_TIME in markers:
         return Field(name, attr, Kind.DATETIME, **common)
     if TIME_SPAN in markers:
