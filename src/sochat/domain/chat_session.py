@@ -10,7 +10,19 @@ import msgspec
 
 from sochat.domain.convert import from_wire
 from sochat.domain.enums import CHAT_SESSION_FLAGS, CHAT_SESSION_STATUS
-from sochat.domain.fields import READ_ONLY, EnumOf, Field, IdOf, Kind, Link, Text, Ticks, field_by_lower_name, fields_of
+from sochat.domain.fields import (
+    READ_ONLY,
+    EnumOf,
+    Field,
+    IdOf,
+    Kind,
+    Link,
+    Text,
+    Ticks,
+    field_by_lower_name,
+    fields_of,
+    keep_dataclass_protocol,
+)
 
 
 class ChatSession(msgspec.Struct, rename="pascal"):
@@ -62,6 +74,8 @@ class ChatSession(msgspec.Struct, rename="pascal"):
                 found[field.name] = value
         return found
 
+
+keep_dataclass_protocol(ChatSession)  # the store still copies sessions with dataclasses.replace
 
 # Derived from the Struct: what validation, rendering, rights, OpenAPI, import/export and OData read.
 FIELDS: tuple[Field, ...] = fields_of(ChatSession)

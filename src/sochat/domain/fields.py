@@ -10,6 +10,7 @@ kinds of their own, with the item described by a Field too.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from collections.abc import Callable
@@ -273,3 +274,21 @@ def _without_none(annotation: Any) -> tuple[Any, bool]:
 def field_by_name(shape: type[msgspec.Struct]) -> dict[str, Field]:
     """Wire names as answers write them."""
     return {item.name: item for item in fields_of(shape)}
+
+
+def keep_dataclass_protocol(shape: type[msgspec.Struct]) -> None:
+    """Let ``dataclasses.replace``/``fields``/``astuple`` keep working on a Struct that used to be a dataclass.
+
+    ChatSession was a dataclass, and the store and its tests (rewritten on another branch) copy sessions with
+    ``dataclasses.replace``; this describes the Struct's attributes and defaults in the dataclass protocol so that
+    code keeps working until it moves to ``msgspec.structs.replace``. Nothing of ours relies on it.
+    """
+    specs: list[tuple[str, Any, Any]] = []
+    for info in msgspec.structs.fields(shape):
+        if info.default_factory is not msgspec.NODEFAULT:
+            spec = dataclasses.field(default_factory=info.default_factory)
+        else:
+            spec = dataclasses.field(default=None if info.default is msgspec.NODEFAULT else info.default)
+        specs.append((info.name, info.type, spec))
+    described = dataclasses.make_dataclass(f"{shape.__name__}Fields", specs)
+    setattr(shape, "__dataclass_fields__", getattr(described, "__dataclass_fields__"))  # noqa: B009, B010
