@@ -29,7 +29,7 @@ from sochat.domain.chat_topic import (
 )
 from sochat.domain.convert import from_wire
 from sochat.domain.errors import InvalidInput
-from sochat.domain.fields import Field, fields_of, wire_name
+from sochat.domain.fields import array_item, fields_of, wire_name
 from sochat.http.codecs import patch, xml
 from sochat.http.formats import decode_body, encode_answer
 
@@ -260,7 +260,10 @@ def test_xml_answer_names_items_and_pairs_as_dotnet():
 
 
 def test_array_answers_have_typed_roots():
-    item = Field("ChatMessage", "", fields_of(Transcript)[1].kind)
+    topics = array_item(ChatTopicEntity)
+    assert xml.array_root(topics) == "ArrayOfChatTopicEntity"
+    body = xml.encode(xml.array_root(topics), [struct_properties(full_topic(), UTC, tokens=True)], topics).decode()
+    assert "<ArrayOfChatTopicEntity" in body and "<ChatTopicEntity><ChatTopicId>12</ChatTopicId>" in body
     messages = fields_of(Transcript)[1].item
     assert messages is not None and xml.array_root(messages) == "ArrayOfChatMessage"
     ints = fields_of(ChatPresence)[-1].item
@@ -271,7 +274,7 @@ def test_array_answers_have_typed_roots():
     )
     rendered = [struct_properties(message, UTC, tokens=True) for message in full_transcript().messages]
     body = xml.encode("ArrayOfChatMessage", rendered, messages).decode()
-    assert body.count("<ChatMessage><ChatMessageId>") == 3 and item.name == "ChatMessage"
+    assert body.count("<ChatMessage><ChatMessageId>") == 3
 
 
 def test_json_answer_of_a_topic():

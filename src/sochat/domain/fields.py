@@ -292,3 +292,8 @@ def keep_dataclass_protocol(shape: type[msgspec.Struct]) -> None:
         specs.append((info.name, info.type, spec))
     described = dataclasses.make_dataclass(f"{shape.__name__}Fields", specs)
     setattr(shape, "__dataclass_fields__", getattr(described, "__dataclass_fields__"))  # noqa: B009, B010
+
+
+def array_item(shape: type[msgspec.Struct]) -> Field:
+    """The item Field of an answer that is an array of ``shape`` (GetChatTopics: ``ArrayOfChatTopicEntity``)."""
+    return Field(wire_name(shape), "", Kind.OBJECT, shape=shape)
