@@ -88,7 +88,7 @@ def postgres_conninfo(url: str) -> tuple[str, str | None]:
 
 class PostgresEngine:
     dialect = "postgresql"
-    integrity_error = psycopg.IntegrityError
+    integrity_error: type[Exception] = psycopg.IntegrityError
 
     def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE, timeout: float = DEFAULT_TIMEOUT) -> None:
         if pool_size < 1:
@@ -175,9 +175,11 @@ class PostgresEngine:
                     "SELECT pg_advisory_xact_lock(%s, hashtext(coalesce(%s::text, current_schema(), '')))",
                     (_MIGRATION_LOCK, self.schema),
                 )
-                if self.schema is not None and driver.execute(
-                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)
-                ).fetchone() is None:  # asked first: CREATE SCHEMA IF NOT EXISTS needs the right even when it exists
+                if (
+                    self.schema is not None
+                    and driver.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)).fetchone()
+                    is None
+                ):  # asked first: CREATE SCHEMA IF NOT EXISTS needs the right even when it exists
                     driver.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
                 yield conn
         except sqlalchemy.exc.DBAPIError as exc:
@@ -190,8 +192,9 @@ class PostgresEngine:
     async def ping(self) -> None:
         """Readiness: the server answers and takes writes (a hot standby, or default_transaction_read_only, makes
         every transaction read-only: Unavailable saying so)."""
-        row = await self._hop(lambda unit: unit.raw("SHOW transaction_read_only", {}).fetchone(), False,
-                              "The database cannot be reached")
+        row = await self._hop(
+            lambda unit: unit.raw("SHOW transaction_read_only", {}).fetchone(), False, "The database cannot be reached"
+        )
         if row is not None and row[0] == "on":
             raise Unavailable(
                 "The database cannot take writes: its transactions are read-only (transaction_read_only is on)"
@@ -274,5 +277,3 @@ def _readable(fd: int) -> bool:
 
 def _reason(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-

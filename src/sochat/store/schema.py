@@ -4,6 +4,8 @@ entity's FIELDS, so a new property shows up as a difference that the Alembic tes
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -94,7 +96,7 @@ reference_record = Table(
 )
 
 
-def _session_column(attr: str, kind: Kind, length: int) -> Column[object]:
+def _session_column(attr: str, kind: Kind, length: int) -> Column[Any]:
     if attr == "chat_session_id":
         return _id(attr)
     if kind is Kind.STRING:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import Column, ColumnElement, bindparam, case, false, func, literal_column, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import ClauseElement, Insert, TableClause
+from sqlalchemy.sql import ClauseElement, TableClause
 
 if TYPE_CHECKING:
     from sochat.store.repositories.accounts import Applications, Lockout, Tokens, Users
@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from sochat.store.repositories.transfer import Transfer
 
 # named (:name) for sqlite3, pyformat (%(name)s) for psycopg; no casts rendered into the text.
-DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.dialect(paramstyle="named"), "postgresql": postgresql.dialect()}
+DIALECTS: dict[str, Dialect] = {
+    "sqlite": sqlite.dialect(paramstyle="named"),
+    "postgresql": postgresql.dialect(),  # type: ignore[no-untyped-call]
+}
 Row = tuple[Any, ...]
 
 
@@ -50,8 +53,10 @@ class Statement:
     def text(self, dialect: str) -> str:
         text = self._texts.get(dialect)
         if text is None:
-            compiled = self._build(dialect).compile(dialect=DIALECTS[dialect], column_keys=self._keys)
-            constants = [b.key for b in compiled.binds.values() if b.value is not None and b.key not in (self._keys or ())]
+            compiled: Any = self._build(dialect).compile(dialect=DIALECTS[dialect], column_keys=self._keys)
+            constants = [
+                b.key for b in compiled.binds.values() if b.value is not None and b.key not in (self._keys or ())
+            ]
             assert not constants, f"bind every value by name, or write constants as literal_column: {constants}"
             text = str(compiled)
             if self._explicit_id and dialect == "postgresql":
@@ -60,9 +65,9 @@ class Statement:
         return text
 
 
-def upsert(dialect: str, table: TableClause) -> Insert:
+def upsert(dialect: str, table: TableClause) -> Any:
     """INSERT ... ON CONFLICT for the dialect (both dialects' inserts have the same on_conflict API)."""
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)  # type: ignore[return-value]
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def same_name(dialect: str, column: Column[str], value: ColumnElement[str]) -> ColumnElement[bool]:
@@ -76,15 +81,15 @@ def among(column: Column[Any], prefix: str, count: int) -> ColumnElement[bool]:
     """``column IN (:prefix0, :prefix1, ...)``, each value bound by name (a statement per count)."""
     if not count:
         return false()
-    return column.op("IN")(tuple_(*(bindparam(f"{prefix}{i}") for i in range(count))))  # type: ignore[no-any-return]
+    return column.op("IN")(tuple_(*(bindparam(f"{prefix}{i}") for i in range(count))))
 
 
 def larger(a: ColumnElement[int], b: ColumnElement[int]) -> ColumnElement[int]:
     return case((a > b, a), else_=b)
 
 
-ZERO = literal_column("0")
-ONE = literal_column("1")
+ZERO: ColumnElement[int] = literal_column("0")
+ONE: ColumnElement[int] = literal_column("1")
 
 
 class Unit:

@@ -37,7 +37,7 @@ def list_statement(query: ListQuery, columns: Sequence[Clause], dialect: str) ->
         statement = statement.where(_expr(query.where))
     if query.after is not None:
         statement = statement.where(_after(keys, [desc for _, desc in order], query.after))
-    statement = statement.order_by(*(key.desc() if desc else key.asc() for key, (_, desc) in zip(keys, order))) # noqa: B905
+    statement = statement.order_by(*(key.desc() if desc else key.asc() for key, (_, desc) in zip(keys, order)))  # noqa: B905
     statement = statement.limit(literal_column(str(int(query.limit)))).offset(literal_column(str(int(query.offset))))
     compiled = statement.compile(dialect=DIALECTS[dialect])
     return str(compiled), dict(compiled.params)
@@ -61,7 +61,7 @@ def _expr(expr: Expr) -> Clause:
         if expr.op == "!=" and _KIND[expr.column] is not Kind.INT32:
             # "not equal" includes rows where the column is null, as a user reading the filter expects.
             return or_(column.is_(None), column != value)
-        return column.op("<>" if expr.op == "!=" else expr.op)(value)  # type: ignore[no-any-return]
+        return column.op("<>" if expr.op == "!=" else expr.op)(value)
     if isinstance(expr, InList):
         column = chat_session.c[expr.column]
         if not expr.values:

@@ -38,7 +38,7 @@ _MAX_BATCH = 128
 
 class SqliteEngine:
     dialect = "sqlite"
-    integrity_error = sqlite3.IntegrityError
+    integrity_error: type[Exception] = sqlite3.IntegrityError
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL", readers: int = 4) -> None:
         self.path = str(path)

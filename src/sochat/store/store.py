@@ -252,7 +252,9 @@ class SqlStore:
     def set_password(self, user_name: str, password_hash: str) -> bool:
         """Set the user's password hash and revoke every ticket, access token and browser session of the
         user in the same transaction; False when no such user is stored."""
-        return is_user_name(user_name) and self.run_admin(lambda unit: unit.users.set_password(user_name, password_hash))
+        return is_user_name(user_name) and self.run_admin(
+            lambda unit: unit.users.set_password(user_name, password_hash)
+        )
 
     def delete_user(self, user_name: str) -> bool:
         """Retire a live user (associate.deleted, as SuperOffice does; chat sessions keep their link), clear

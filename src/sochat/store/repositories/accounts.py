@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, case, delete, exists, false, func, insert, null, or_, select, true, update
+from sqlalchemy import BigInteger, bindparam, case, delete, exists, false, func, insert, null, or_, select, true, update
 
 from sochat.domain.principal import Role
 from sochat.store.records import AppRecord, NewAssociate, NewToken, TokenRecord, UserRecord
@@ -28,16 +28,20 @@ _ADD_USER = Statement(
     keys=["name", "user_name", "full_name", "formal_name", "user_type", "tooltip", "role", "password_hash"],
 )
 _SET_PASSWORD = Statement(
-    lambda d: update(associate)
-    .where(same_name(d, _A.user_name, bindparam("name")))
-    .values(password_hash=bindparam("hash"))
-    .returning(_A.associate_id)
+    lambda d: (
+        update(associate)
+        .where(same_name(d, _A.user_name, bindparam("name")))
+        .values(password_hash=bindparam("hash"))
+        .returning(_A.associate_id)
+    )
 )
 _RETIRE = Statement(
-    lambda d: update(associate)
-    .where(same_name(d, _A.user_name, bindparam("name")), _LIVE)
-    .values(deleted=true(), password_hash=null())
-    .returning(_A.associate_id)
+    lambda d: (
+        update(associate)
+        .where(same_name(d, _A.user_name, bindparam("name")), _LIVE)
+        .values(deleted=true(), password_hash=null())
+        .returning(_A.associate_id)
+    )
 )
 _ANY = Statement(
     lambda d: select(
@@ -104,22 +108,42 @@ class Users:
 
 _ADD_TOKEN = Statement(
     lambda d: insert(auth_token),
-    keys=["token_hash", "kind", "associate_id", "xsrf_hash", "app_id", "created_ticks", "expires_ticks"]
-    + ["idle_ticks", "used_ticks"],
+    keys=[
+        "token_hash",
+        "kind",
+        "associate_id",
+        "xsrf_hash",
+        "app_id",
+        "created_ticks",
+        "expires_ticks",
+        "idle_ticks",
+        "used_ticks",
+    ],
 )
 _LIVE_TOKEN = Statement(
-    lambda d: select(_T.kind, _T.xsrf_hash, _T.app_id, _T.used_ticks, *_USER)
-    .join_from(auth_token, associate, _A.associate_id == _T.associate_id)
-    .where(_T.token_hash == bindparam("hash"), _T.kind == bindparam("kind"), _T.revoked == false(), _LIVE)
-    .where(_T.expires_ticks > bindparam("now"), or_(_T.idle_ticks == ZERO, _T.used_ticks + _T.idle_ticks > bindparam("now")))
+    lambda d: (
+        select(_T.kind, _T.xsrf_hash, _T.app_id, _T.used_ticks, *_USER)
+        .join_from(auth_token, associate, _A.associate_id == _T.associate_id)
+        .where(_T.token_hash == bindparam("hash"), _T.kind == bindparam("kind"), _T.revoked == false(), _LIVE)
+        .where(
+            _T.expires_ticks > bindparam("now"),
+            or_(_T.idle_ticks == ZERO, _T.used_ticks + _T.idle_ticks > bindparam("now")),
+        )
+    )
 )
 _TOUCH = Statement(
     lambda d: update(auth_token).where(_T.token_hash == bindparam("hash")).values(used_ticks=bindparam("now"))
 )
 _NOT_REVOKED = _T.revoked == false()
-_REVOKE = Statement(lambda d: update(auth_token).where(_T.token_hash == bindparam("hash"), _NOT_REVOKED).values(revoked=true()))
-_REVOKE_USER = Statement(lambda d: update(auth_token).where(_T.associate_id == bindparam("id"), _NOT_REVOKED).values(revoked=true()))
-_REVOKE_APP = Statement(lambda d: update(auth_token).where(_T.app_id == bindparam("id"), _NOT_REVOKED).values(revoked=true()))
+_REVOKE = Statement(
+    lambda d: update(auth_token).where(_T.token_hash == bindparam("hash"), _NOT_REVOKED).values(revoked=true())
+)
+_REVOKE_USER = Statement(
+    lambda d: update(auth_token).where(_T.associate_id == bindparam("id"), _NOT_REVOKED).values(revoked=true())
+)
+_REVOKE_APP = Statement(
+    lambda d: update(auth_token).where(_T.app_id == bindparam("id"), _NOT_REVOKED).values(revoked=true())
+)
 
 
 class Tokens:
@@ -168,9 +192,9 @@ def _note(d: str) -> Any:
     """One statement, so that concurrent failures for one key are each counted (the row is locked while
     updated). A window that ended starts again at 1; reaching ``after`` failures locks the key, and a lock is
     never shortened."""
-    now, lock, after = bindparam("now"), bindparam("lock"), bindparam("after")
+    now, lock, after = (bindparam(name, type_=BigInteger) for name in ("now", "lock", "after"))
     statement = upsert(d, auth_failure).values(
-        key=bindparam("k"), failures=ONE, window_ticks=now, locked_until=case((ONE >= after, now + lock), else_=ZERO)
+        key=bindparam("k"), failures=ONE, window_ticks=now, locked_until=case((after <= ONE, now + lock), else_=ZERO)
     )
     ended = _F.window_ticks + bindparam("window") < now
     failures = case((ended, ONE), else_=_F.failures + ONE)
@@ -195,7 +219,9 @@ def _keyed(action: str, count: int) -> Statement:
         return Statement(lambda d: select(func.coalesce(func.max(_F.locked_until), ZERO)).where(keys))
     if action == "failures":
         return Statement(
-            lambda d: select(func.coalesce(func.max(_F.failures), ZERO)).where(keys, _F.window_ticks >= bindparam("since"))
+            lambda d: select(func.coalesce(func.max(_F.failures), ZERO)).where(
+                keys, _F.window_ticks >= bindparam("since")
+            )
         )
     if action == "clear":
         return Statement(lambda d: delete(auth_failure).where(keys, _F.locked_until <= bindparam("now")))

@@ -34,7 +34,11 @@ def _find(carrier: str, count: int) -> Statement:
     if carrier == "Associate":
         return Statement(lambda d: select(*_CARRIER).where(among(_A.associate_id, "i", count)))
     if carrier == "ChatTopic":
-        return Statement(lambda d: select(chat_topic.c.chat_topic_id, chat_topic.c.name).where(among(chat_topic.c.chat_topic_id, "i", count)))
+        return Statement(
+            lambda d: select(chat_topic.c.chat_topic_id, chat_topic.c.name).where(
+                among(chat_topic.c.chat_topic_id, "i", count)
+            )
+        )
     return Statement(lambda d: select(_R.id, _DATA).where(_R.carrier == bindparam("carrier"), among(_R.id, "i", count)))
 
 

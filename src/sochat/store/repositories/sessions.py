@@ -24,26 +24,28 @@ if TYPE_CHECKING:
 COLUMNS = [field.attr for field in FIELDS]
 DATA = COLUMNS[1:]
 _FLAGS = [field.attr for field in FIELDS if field.kind is Kind.BOOL]
-_ID = chat_session.c.chat_session_id
+_session_id = chat_session.c.chat_session_id
 STORED = [*(chat_session.c[name] for name in COLUMNS), chat_session.c.row_version, chat_session.c.updated_ticks]
 
-_SELECT = Statement(lambda d: select(*STORED).where(_ID == bindparam("id")))
+_SELECT = Statement(lambda d: select(*STORED).where(_session_id == bindparam("id")))
 _INSERT = Statement(lambda d: insert(chat_session).returning(*STORED), keys=[*DATA, "updated_ticks"])
 _CHECK = Statement(
-    lambda d: select(chat_session.c.row_version, chat_session.c.updated_ticks, chat_session.c.user_id)
-    .where(_ID == bindparam("id"))
-    .with_for_update()  # PostgreSQL: nothing changes (or reassigns) the row between the check and the write
+    lambda d: (
+        select(chat_session.c.row_version, chat_session.c.updated_ticks, chat_session.c.user_id)
+        .where(_session_id == bindparam("id"))
+        .with_for_update()
+    )  # PostgreSQL: nothing changes (or reassigns) the row between the check and the write
 )
-_DELETE = Statement(lambda d: delete(chat_session).where(_ID == bindparam("id")))
+_DELETE = Statement(lambda d: delete(chat_session).where(_session_id == bindparam("id")))
 _COUNT = Statement(lambda d: select(chat_session.c.status, func.count()).group_by(chat_session.c.status))
-ALL_SESSIONS = Statement(lambda d: select(*STORED).order_by(_ID))
+ALL_SESSIONS = Statement(lambda d: select(*STORED).order_by(_session_id))
 
 
 def _upsert(d: str) -> Any:
     statement = upsert(d, chat_session)
     changes = {name: statement.excluded[name] for name in [*DATA, "updated_ticks"]}
     return statement.on_conflict_do_update(
-        index_elements=[_ID], set_={**changes, "row_version": chat_session.c.row_version + ONE}
+        index_elements=[_session_id], set_={**changes, "row_version": chat_session.c.row_version + ONE}
     )
 
 
@@ -54,10 +56,12 @@ _UPSERT = Statement(_upsert, keys=[*COLUMNS, "updated_ticks"], explicit_id=True)
 def _update(keep: tuple[str, ...]) -> Statement:
     """UPDATE of every data column except those kept as stored, answering the row as stored."""
     return Statement(
-        lambda d: update(chat_session)
-        .where(_ID == bindparam("id"))
-        .values(row_version=chat_session.c.row_version + ONE)
-        .returning(*STORED),
+        lambda d: (
+            update(chat_session)
+            .where(_session_id == bindparam("id"))
+            .values(row_version=chat_session.c.row_version + ONE)
+            .returning(*STORED)
+        ),
         keys=[*(name for name in DATA if name not in keep), "updated_ticks"],
     )
 
@@ -158,8 +162,9 @@ class Sessions:
 
 _KEY = (idempotency_key.c.owner == bindparam("owner")) & (idempotency_key.c.key == bindparam("k"))
 _FIND_KEY = Statement(
-    lambda d: select(idempotency_key.c.fingerprint, idempotency_key.c.chat_session_id, idempotency_key.c.expires_ticks)
-    .where(_KEY)
+    lambda d: select(
+        idempotency_key.c.fingerprint, idempotency_key.c.chat_session_id, idempotency_key.c.expires_ticks
+    ).where(_KEY)
 )
 _FORGET_KEY = Statement(lambda d: delete(idempotency_key).where(_KEY))
 _REMEMBER_KEY = Statement(

@@ -43,9 +43,7 @@ _ASSOCIATE_UPSERT = Statement(
 _ASSOCIATE_INSERT = Statement(
     lambda d: insert(associate).returning(_A.associate_id), keys=[*ASSOCIATE_COLUMNS, "password_hash"]
 )
-_STORED_ASSOCIATE = Statement(
-    lambda d: select(_A.password_hash, _A.deleted).where(_A.associate_id == bindparam("id"))
-)
+_STORED_ASSOCIATE = Statement(lambda d: select(_A.password_hash, _A.deleted).where(_A.associate_id == bindparam("id")))
 _TOPIC_UPSERT = Statement(
     _upsert(chat_topic, _TOPIC, "chat_topic_id"), keys=["chat_topic_id", *_TOPIC], explicit_id=True
 )
@@ -65,6 +63,12 @@ ID_COLUMNS = {
     "Associate": ("associate", "associate_id"),
     "ChatTopic": ("chat_topic", "chat_topic_id"),
 }
+
+
+def _associate_row(r: DbRow) -> AssociateRow:
+    return AssociateRow(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), r[11], Role(r[12]), r[13]
+    )
 
 
 class Transfer:
@@ -114,7 +118,7 @@ class Transfer:
         if kind == "ChatSession":
             return ALL_SESSIONS, {}, lambda r: stored(r).session
         if kind == "Associate":
-            return _ASSOCIATES, {}, lambda r: AssociateRow(*r[:10], bool(r[10]), r[11], Role(r[12]), r[13])
+            return _ASSOCIATES, {}, _associate_row
         if kind == "ChatTopic":
             return _TOPICS, {}, lambda r: TopicRow(*r)
         return _REFERENCES, {"carrier": kind}, lambda r: ReferenceRow(kind, r[0], json.loads(r[1]))
