@@ -19,6 +19,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
     false,
     func,
     literal_column,
@@ -60,7 +61,7 @@ associate = Table(
     metadata,
     _id("associate_id"),
     _text("name", default=False),
-    Column("user_name", NOCASE_TEXT, nullable=False, unique=True),
+    Column("user_name", NOCASE_TEXT, nullable=False),
     _text("full_name"),
     _text("formal_name"),
     _zero("person_id"),
@@ -157,7 +158,7 @@ application = Table(
     "application",
     metadata,
     _id("app_id"),
-    Column("name", NOCASE_TEXT, nullable=False, unique=True),
+    Column("name", NOCASE_TEXT, nullable=False),
     Column("token_hash", Text, nullable=False, unique=True),
     Column("owner_id", Integer, ForeignKey("associate.associate_id", ondelete="SET NULL")),
     Column("created_ticks", TICKS, nullable=False),
@@ -186,5 +187,10 @@ schema_migration = Table(
 )
 
 # PostgreSQL's stand-in for SQLite's NOCASE unique columns: lower() under "C" folds ASCII letters only.
-Index("associate_user_name", func.lower(associate.c.user_name), unique=True).ddl_if(dialect="postgresql")
-Index("application_name", func.lower(application.c.name), unique=True).ddl_if(dialect="postgresql")
+# SQLite: UNIQUE on the NOCASE column. PostgreSQL: lower() under "C", which folds ASCII letters only.
+for _table, _column, _index in (
+    (associate, "user_name", "associate_user_name"),
+    (application, "name", "application_name"),
+):
+    _table.append_constraint(UniqueConstraint(_column).ddl_if(dialect="sqlite"))
+    Index(_index, func.lower(_table.c[_column].collate("C")), unique=True).ddl_if(dialect="postgresql")
