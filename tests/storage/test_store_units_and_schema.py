@@ -12,8 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.principal import Role
 from sochat.store.protocol import NewAssociate, NewToken, Store
+from sochat.store.repositories import Unit
 from sochat.store.schema import metadata
-from sochat.store.sql import Unit
 
 pytestmark = pytest.mark.anyio
 NOW = 638_000_000_000_000_000

@@ -29,7 +29,8 @@ from psycopg_pool import ConnectionPool
 from sochat.domain.errors import IdsExhausted, Unavailable
 from sochat.store import migrations
 from sochat.store.connection import DEFAULT_POOL_SIZE, DatabaseUrlError
-from sochat.store.sql import Row, Unit
+from sochat.store.repositories import Unit
+from sochat.store.sql import Row
 from sochat.store.store import SqlStore
 
 T = TypeVar("T")

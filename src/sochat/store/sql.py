@@ -6,7 +6,6 @@ Get paths are the hot ones. What differs between the dialects is chosen here, on
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Column, ColumnElement, bindparam, case, false, func, literal_column, tuple_
@@ -15,10 +14,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, TableClause
 
 if TYPE_CHECKING:
-    from sochat.store.repositories.accounts import Applications, Lockout, Tokens, Users
-    from sochat.store.repositories.references import References
-    from sochat.store.repositories.sessions import Idempotency, Sessions
-    from sochat.store.repositories.transfer import Transfer
+    from sochat.store.repositories import Unit
 
 # named (:name) for sqlite3, pyformat (%(name)s) for psycopg; no casts rendered into the text.
 DIALECTS: dict[str, Dialect] = {
@@ -92,9 +88,8 @@ ZERO: ColumnElement[int] = literal_column("0")
 ONE: ColumnElement[int] = literal_column("1")
 
 
-class Unit:
-    """A unit of work: the repositories over one connection, inside one transaction (on SQLite the writer's
-    savepoint or a reader's snapshot, on PostgreSQL a pooled connection's transaction)."""
+class Connection:
+    """The statements of a unit of work (sochat.store.repositories.Unit) on its DBAPI connection."""
 
     def __init__(self, connection: Any, dialect: str) -> None:
         self._execute: Callable[[str, dict[str, object]], Cursor] = connection.execute
@@ -128,50 +123,9 @@ class Unit:
                 {"given": highest, "table": table, "column": column},
             )
 
-    @cached_property
-    def sessions(self) -> Sessions:
-        from sochat.store.repositories.sessions import Sessions
 
-        return Sessions(self)
+class Repository:
+    """The statements on one kind of record, over a unit of work."""
 
-    @cached_property
-    def idempotency(self) -> Idempotency:
-        from sochat.store.repositories.sessions import Idempotency
-
-        return Idempotency(self)
-
-    @cached_property
-    def users(self) -> Users:
-        from sochat.store.repositories.accounts import Users
-
-        return Users(self)
-
-    @cached_property
-    def tokens(self) -> Tokens:
-        from sochat.store.repositories.accounts import Tokens
-
-        return Tokens(self)
-
-    @cached_property
-    def lockout(self) -> Lockout:
-        from sochat.store.repositories.accounts import Lockout
-
-        return Lockout(self)
-
-    @cached_property
-    def applications(self) -> Applications:
-        from sochat.store.repositories.accounts import Applications
-
-        return Applications(self)
-
-    @cached_property
-    def references(self) -> References:
-        from sochat.store.repositories.references import References
-
-        return References(self)
-
-    @cached_property
-    def transfer(self) -> Transfer:
-        from sochat.store.repositories.transfer import Transfer
-
-        return Transfer(self)
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit

@@ -27,7 +27,8 @@ from typing import Any, TypeVar
 import sqlalchemy
 
 from sochat.domain.errors import Unavailable
-from sochat.store.sql import Row, Unit
+from sochat.store.repositories import Unit
+from sochat.store.sql import Row
 from sochat.store.store import SqlStore
 
 log = logging.getLogger(__name__)

@@ -33,10 +33,10 @@ from sochat.store.records import (
     TopicRow,
     UserRecord,
 )
+from sochat.store.repositories import Unit
 from sochat.store.repositories.accounts import NEVER_LOCKS
 from sochat.store.repositories.transfer import ID_COLUMNS, Transfer
 from sochat.store.sql import Row as DbRow
-from sochat.store.sql import Unit
 
 T = TypeVar("T")
 Observer = Callable[[str, float], None]

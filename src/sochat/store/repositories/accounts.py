@@ -12,10 +12,10 @@ from sochat.domain.principal import Role
 from sochat.store.records import AppRecord, NewAssociate, NewToken, TokenRecord, UserRecord
 from sochat.store.repositories.sessions import new_id
 from sochat.store.schema import application, associate, auth_failure, auth_token, chat_session, chat_topic
-from sochat.store.sql import ONE, ZERO, Row, Statement, among, larger, same_name, upsert
+from sochat.store.sql import ONE, ZERO, Repository, Row, Statement, among, larger, same_name, upsert
 
 if TYPE_CHECKING:
-    from sochat.store.sql import Unit
+    pass
 
 _A, _T, _F, _P = associate.c, auth_token.c, auth_failure.c, application.c
 _USER = [_A.associate_id, _A.user_name, _A.role, _A.password_hash, _A.full_name]
@@ -56,10 +56,7 @@ def user(row: Row, deleted: bool = False) -> UserRecord:
     return UserRecord(row[0], row[1], Role(row[2]), row[3], row[4], deleted)
 
 
-class Users:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-
+class Users(Repository):
     def find(self, user_name: str) -> UserRecord | None:
         """A live user by name, ignoring ASCII case."""
         row = self.unit.one(_USER_NAMED, name=user_name)
@@ -146,10 +143,7 @@ _REVOKE_APP = Statement(
 )
 
 
-class Tokens:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-
+class Tokens(Repository):
     def add(self, token: NewToken, now: int) -> None:
         self.unit.run(
             _ADD_TOKEN,
@@ -232,10 +226,7 @@ def _keys(keys: Sequence[str]) -> dict[str, object]:
     return {f"k{i}": key for i, key in enumerate(keys)}
 
 
-class Lockout:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-
+class Lockout(Repository):
     def note(self, limits: dict[str, int], now: int, window: int, lock: int) -> int:
         """Count a failure against each key (sochat.store.store.SqlStore.note_auth_failure)."""
         self.unit.run(_FORGET_EXPIRED, before=now - window, now=now)
@@ -276,10 +267,7 @@ def _app(row: Row) -> AppRecord:
     return AppRecord(row[0], row[1], row[2], bool(row[3]))
 
 
-class Applications:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-
+class Applications(Repository):
     def add(self, name: str, token_hash: str, owner_id: int | None, now: int) -> int:
         row = self.unit.one(_ADD_APP, name=name, token_hash=token_hash, owner_id=owner_id, created_ticks=now)
         assert row is not None

@@ -12,10 +12,10 @@ from sqlalchemy import Text, bindparam, cast, select
 from sochat.domain.carriers import ASSOCIATE
 from sochat.domain.enums import USER_TYPE
 from sochat.store.schema import associate, chat_topic, reference_record
-from sochat.store.sql import Statement, among
+from sochat.store.sql import Repository, Statement, among
 
 if TYPE_CHECKING:
-    from sochat.store.sql import Unit
+    pass
 
 _A = associate.c
 # The associate columns in the order of the carrier's first twelve properties (AssociateId, Name, ...).
@@ -42,10 +42,7 @@ def _find(carrier: str, count: int) -> Statement:
     return Statement(lambda d: select(_R.id, _DATA).where(_R.carrier == bindparam("carrier"), among(_R.id, "i", count)))
 
 
-class References:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-
+class References(Repository):
     def find(self, plan: dict[str, list[int]]) -> dict[tuple[str, int], dict[str, object]]:
         """{(carrier, id): carrier properties} for the ids sochat knows; unknown ids are absent."""
         found: dict[tuple[str, int], dict[str, object]] = {}

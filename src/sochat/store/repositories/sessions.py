@@ -15,11 +15,11 @@ from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.store.records import ListPage, SaveOutcome, StoredChatSession
 from sochat.store.rules import check_precondition, replay_of
 from sochat.store.schema import chat_session, idempotency_key
-from sochat.store.sql import ONE, Row, Statement, upsert
+from sochat.store.sql import ONE, Repository, Row, Statement, upsert
 from sochat.store.sql_query import list_statement
 
 if TYPE_CHECKING:
-    from sochat.store.sql import Unit
+    pass
 
 COLUMNS = [field.attr for field in FIELDS]
 DATA = COLUMNS[1:]
@@ -86,10 +86,7 @@ def new_id(given: int, kind: str) -> int:
     return given
 
 
-class Sessions:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-
+class Sessions(Repository):
     def get(self, session_id: int) -> StoredChatSession | None:
         row = self.unit.one(_SELECT, id=session_id)
         return None if row is None else stored(row)
@@ -172,10 +169,7 @@ _REMEMBER_KEY = Statement(
 )
 
 
-class Idempotency:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-
+class Idempotency(Repository):
     def replay(self, key: IdempotencyKey, now: int) -> int | None:
         """The session an unexpired earlier request with this key created, if any. Two requests with the same
         key run one after the other (Unit.lock): the second finds what the first created."""

@@ -14,11 +14,11 @@ from sochat.store.records import AssociateRow, ReferenceRow, Row, TopicRow
 from sochat.store.repositories.sessions import ALL_SESSIONS, new_id, stored
 from sochat.store.rules import ASSOCIATE_COLUMNS, replaces_credentials
 from sochat.store.schema import associate, chat_topic, reference_record
+from sochat.store.sql import Repository, Statement, upsert
 from sochat.store.sql import Row as DbRow
-from sochat.store.sql import Statement, upsert
 
 if TYPE_CHECKING:
-    from sochat.store.sql import Unit
+    pass
 
 _A, _C, _R = associate.c, chat_topic.c, reference_record.c
 _TOPIC = ["name", "description", "welcome_message"]
@@ -71,10 +71,7 @@ def _associate_row(r: DbRow) -> AssociateRow:
     )
 
 
-class Transfer:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-
+class Transfer(Repository):
     def put(self, row: Row, now: int) -> tuple[str, int]:
         """Upsert one row by id (a fresh id for id 0); answer its kind and the id it gave (0: a fresh one)."""
         if isinstance(row, ChatSession):
