@@ -79,11 +79,11 @@ def test_the_schema_is_what_the_migrations_build(store: Store) -> None:
         condition = getattr(obj, "_ddl_if", None)  # objects only one dialect has (schema.py: ddl_if)
         return reflected or condition is None or condition.dialect == dialect
 
-    with store.engine.migration() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "include_object": for_this_dialect}
-        )
-        differences = compare_metadata(context, metadata)
+    def compare(connection: Any) -> list[Any]:
+        options = {"compare_type": True, "include_object": for_this_dialect}
+        return list(compare_metadata(MigrationContext.configure(connection, opts=options), metadata))
+
+    differences = store.engine.migrate(compare)
     if dialect == "sqlite":
         # SQLAlchemy reflects ON DELETE only from table-level FOREIGN KEY clauses, and our SQLite tables write
         # REFERENCES on the column: a foreign key that differs in nothing but its ON DELETE is not a difference.

@@ -100,6 +100,8 @@ class PostgresEngine:
         self._lock = threading.Lock()
         self._closed = False
         self._pool: ConnectionPool[Connection] | None = None
+        self._admin: Connection | None = None  # administration (run_admin): one plain connection, kept open
+        self._admin_lock = threading.Lock()
         self._threads = concurrent.futures.ThreadPoolExecutor(pool_size, thread_name_prefix="sochat-postgres")
 
     def _opened(self) -> ConnectionPool[Connection]:
@@ -119,13 +121,22 @@ class PostgresEngine:
                 self._pool.open(wait=False)
             return self._pool
 
-    def _run(self, job: Callable[[Unit], T], write: bool, failure: str) -> T:
-        pool = self._opened()
+    @contextmanager
+    def _administration(self) -> Iterator[Connection]:
+        with self._admin_lock:
+            if self._closed:
+                raise Unavailable("The database connection is closed")
+            if self._admin is None or self._admin.closed:
+                self._admin = psycopg.connect(self.conninfo, autocommit=True)
+            yield self._admin
+
+    def _run(self, job: Callable[[Unit], T], write: bool, failure: str, admin: bool = False) -> T:
+        connection = self._administration if admin else self._opened().connection
         try:
             # A pooled connection the server has ended is skipped (the pool replaces it); after a restart every
             # pooled one is, so one more try than the pool holds reaches a new connection.
             for _ in range(self._pool_size + 1):
-                with pool.connection() as conn:
+                with connection() as conn:
                     if _ended_by_server(conn):
                         continue
                     if not write:
@@ -150,7 +161,7 @@ class PostgresEngine:
         return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, job, write, failure)
 
     def admin(self, job: Callable[[Unit], T], write: bool) -> T:
-        return self._run(job, write, "The database cannot be used right now")
+        return self._run(job, write, "The database cannot be used right now", admin=True)
 
     def stream(self, text: str, params: dict[str, object]) -> Iterator[Row]:
         """Through a server-side cursor on a connection of its own, in one snapshot."""
@@ -161,8 +172,7 @@ class PostgresEngine:
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             raise Unavailable(f"{_CANNOT_READ} ({_reason(exc)})") from exc
 
-    @contextmanager
-    def migration(self) -> Iterator[sqlalchemy.Connection]:
+    def migrate(self, upgrade: Callable[[sqlalchemy.Connection], T]) -> T:
         """A connection in a transaction that holds an advisory lock per schema, so that several processes
         starting at once migrate once; the others wait, then find it done. Creates the schema when missing."""
         engine = sqlalchemy.create_engine(
@@ -182,7 +192,7 @@ class PostgresEngine:
                     is None
                 ):  # asked first: CREATE SCHEMA IF NOT EXISTS needs the right even when it exists
                     driver.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
-                yield conn
+                return upgrade(conn)
         except sqlalchemy.exc.DBAPIError as exc:
             if isinstance(exc.orig, psycopg.OperationalError | psycopg.InterfaceError):
                 raise Unavailable(f"The database cannot be used right now ({_reason(exc.orig)})") from exc
@@ -226,6 +236,9 @@ class PostgresEngine:
         self._threads.shutdown(wait=True)
         if self._pool is not None:
             self._pool.close()
+        with self._admin_lock:
+            if self._admin is not None:
+                self._admin.close()
 
 
 class PostgresStore(SqlStore):

@@ -92,6 +92,7 @@ class Connection:
     """The statements of a unit of work (sochat.store.repositories.Unit) on its DBAPI connection."""
 
     def __init__(self, connection: Any, dialect: str) -> None:
+        self.connection = connection
         self._execute: Callable[[str, dict[str, object]], Cursor] = connection.execute
         self.dialect = dialect
 

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -97,18 +97,21 @@ class SqliteEngine:
         with closing(self.connect()) as conn:
             yield from conn.execute(text, params)
 
-    @contextmanager
-    def migration(self) -> Iterator[sqlalchemy.Connection]:
-        """A connection in a BEGIN IMMEDIATE transaction: processes migrating at once take turns."""
-        engine = sqlalchemy.create_engine("sqlite://", creator=self.connect, poolclass=sqlalchemy.NullPool)
-        sqlalchemy.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    def migrate(self, upgrade: Callable[[sqlalchemy.Connection], T]) -> T:
+        """Run ``upgrade`` as a job of the writer, on its connection lent to SQLAlchemy: in the writer's
+        transaction (BEGIN IMMEDIATE, so processes migrating at once take turns), and without a connection of
+        its own, which could leave the file unwritable for the others when it was read-only at start."""
+
+        def job(unit: Unit) -> T:
+            lent = _Lent(unit.connection)
+            engine = sqlalchemy.create_engine("sqlite://", creator=lambda: lent, poolclass=sqlalchemy.StaticPool)
+            with engine.connect() as connection:
+                return upgrade(connection)
+
         try:
-            with engine.begin() as conn:
-                yield conn
-        except sqlalchemy.exc.OperationalError as exc:
-            raise Unavailable(f"The database cannot take writes right now ({exc.orig})") from exc
-        finally:
-            engine.dispose()
+            return self.admin(job, write=True)
+        except sqlalchemy.exc.DBAPIError as exc:
+            raise _translate(exc.orig or exc) from exc
 
     async def ping(self) -> None:
         """Readiness: the file can be read, and the writer can write to it (a read-only file, or one opened while
@@ -133,6 +136,22 @@ class SqliteEngine:
             self._reader_connections.clear()
         self._local = threading.local()
         self._writer.stop()
+
+
+class _Lent:
+    """The writer's connection as SQLAlchemy sees it during a migration: the writer's batch commits."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class SqliteStore(SqlStore):

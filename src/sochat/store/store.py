@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
+
+import sqlalchemy
 
 from sochat.domain import datetimes
 from sochat.domain.chat_session import ChatSession
@@ -54,7 +55,7 @@ class Engine(Protocol):
 
     def stream(self, text: str, params: dict[str, object]) -> Iterator[DbRow]: ...
 
-    def migration(self) -> AbstractContextManager[Any]: ...
+    def migrate(self, upgrade: Callable[[sqlalchemy.Connection], T]) -> T: ...
 
     async def ping(self) -> None: ...
 
@@ -307,8 +308,7 @@ class SqlStore:
         """Apply pending migrations; answer the names of those applied."""
         from sochat.store.alembic import upgrade
 
-        with self.engine.migration() as connection:
-            return upgrade(connection)
+        return self.engine.migrate(upgrade)
 
     def integrity_check(self) -> str:
         return self.engine.integrity_check()
