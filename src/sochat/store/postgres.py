@@ -173,32 +173,29 @@ class PostgresEngine:
             raise Unavailable(f"{_CANNOT_READ} ({_reason(exc)})") from exc
 
     def migrate(self, upgrade: Callable[[sqlalchemy.Connection], T]) -> T:
-        """A connection in a transaction that holds an advisory lock per schema, so that several processes
-        starting at once migrate once; the others wait, then find it done. Creates the schema when missing."""
-        engine = sqlalchemy.create_engine(
-            "postgresql+psycopg://", creator=lambda: psycopg.connect(self.conninfo), poolclass=sqlalchemy.NullPool
-        )
+        """Run ``upgrade`` on the administration connection in one transaction that holds an advisory lock per
+        schema, so that several processes starting at once migrate once; the others wait, then find it done.
+        Creates the schema when it is missing."""
+
+        def job(unit: Unit) -> T:
+            unit.raw(
+                "SELECT pg_advisory_xact_lock(%(lock)s, hashtext(coalesce(%(schema)s::text, current_schema(), '')))",
+                {"lock": _MIGRATION_LOCK, "schema": self.schema},
+            )
+            exists = unit.raw("SELECT 1 FROM pg_namespace WHERE nspname = %(schema)s", {"schema": self.schema})
+            if self.schema is not None and exists.fetchone() is None:
+                # asked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE right even when the schema exists
+                unit.raw(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)).as_string(), {})
+            return unit.lend(
+                "postgresql+psycopg://", upgrade, use_native_hstore=False
+            )  # its hstore probe wants a real psycopg connection
+
         try:
-            with engine.begin() as conn:
-                driver = conn.connection.driver_connection
-                assert isinstance(driver, psycopg.Connection)
-                driver.execute(
-                    "SELECT pg_advisory_xact_lock(%s, hashtext(coalesce(%s::text, current_schema(), '')))",
-                    (_MIGRATION_LOCK, self.schema),
-                )
-                if (
-                    self.schema is not None
-                    and driver.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)).fetchone()
-                    is None
-                ):  # asked first: CREATE SCHEMA IF NOT EXISTS needs the right even when it exists
-                    driver.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
-                return upgrade(conn)
+            return self.admin(job, write=True)
         except sqlalchemy.exc.DBAPIError as exc:
             if isinstance(exc.orig, psycopg.OperationalError | psycopg.InterfaceError):
                 raise Unavailable(f"The database cannot be used right now ({_reason(exc.orig)})") from exc
             raise
-        finally:
-            engine.dispose()
 
     async def ping(self) -> None:
         """Readiness: the server answers and takes writes (a hot standby, or default_transaction_read_only, makes

@@ -6,8 +6,9 @@ Get paths are the hot ones. What differs between the dialects is chosen here, on
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+import sqlalchemy
 from sqlalchemy import Column, ColumnElement, bindparam, case, false, func, literal_column, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -22,6 +23,7 @@ DIALECTS: dict[str, Dialect] = {
     "postgresql": postgresql.dialect(),  # type: ignore[no-untyped-call]
 }
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 class Cursor(Protocol):
@@ -96,6 +98,14 @@ class Connection:
         self._execute: Callable[[str, dict[str, object]], Cursor] = connection.execute
         self.dialect = dialect
 
+    def lend(self, url: str, work: Callable[[sqlalchemy.Connection], T], **options: Any) -> T:
+        """Run ``work`` (a migration) on this unit's connection through SQLAlchemy, inside this unit's transaction:
+        SQLAlchemy's commit, rollback and close do nothing to it."""
+        lent = _Lent(self.connection)
+        engine = sqlalchemy.create_engine(url, creator=lambda: lent, poolclass=sqlalchemy.StaticPool, **options)
+        with engine.connect() as connection:
+            return work(connection)
+
     def run(self, statement: Statement, **params: object) -> Cursor:
         return self._execute(statement.text(self.dialect), params)
 
@@ -123,6 +133,22 @@ class Connection:
                 " FROM (SELECT pg_get_serial_sequence(%(table)s, %(column)s) AS seq) AS s",
                 {"given": highest, "table": table, "column": column},
             )
+
+
+class _Lent:
+    """A DBAPI connection as SQLAlchemy sees it while it is lent (Connection.lend)."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class Repository:

@@ -102,14 +102,8 @@ class SqliteEngine:
         transaction (BEGIN IMMEDIATE, so processes migrating at once take turns), and without a connection of
         its own, which could leave the file unwritable for the others when it was read-only at start."""
 
-        def job(unit: Unit) -> T:
-            lent = _Lent(unit.connection)
-            engine = sqlalchemy.create_engine("sqlite://", creator=lambda: lent, poolclass=sqlalchemy.StaticPool)
-            with engine.connect() as connection:
-                return upgrade(connection)
-
         try:
-            return self.admin(job, write=True)
+            return self.admin(lambda unit: unit.lend("sqlite://", upgrade), write=True)
         except sqlalchemy.exc.DBAPIError as exc:
             raise _translate(exc.orig or exc) from exc
 
@@ -136,22 +130,6 @@ class SqliteEngine:
             self._reader_connections.clear()
         self._local = threading.local()
         self._writer.stop()
-
-
-class _Lent:
-    """The writer's connection as SQLAlchemy sees it during a migration: the writer's batch commits."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._connection, name)
-
-    def commit(self) -> None: ...
-
-    def rollback(self) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class SqliteStore(SqlStore):
