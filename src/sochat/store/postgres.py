@@ -14,6 +14,7 @@ import concurrent.futures
 import re
 import select
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -122,7 +123,14 @@ class PostgresEngine:
             return self._pool
 
     @contextmanager
-    def _administration(self) -> Iterator[Connection]:
+    def _pooled(self, deadline: float) -> Iterator[Connection]:
+        """A pooled connection, waited for until ``deadline`` (time.monotonic), counted from when the job was
+        handed in: a job that waited for a thread waits that much less for a connection."""
+        with self._opened().connection(timeout=max(deadline - time.monotonic(), 0.001)) as conn:
+            yield conn
+
+    @contextmanager
+    def _administration(self, deadline: float) -> Iterator[Connection]:
         with self._admin_lock:
             if self._closed:
                 raise Unavailable("The database connection is closed")
@@ -130,13 +138,13 @@ class PostgresEngine:
                 self._admin = psycopg.connect(self.conninfo, autocommit=True)
             yield self._admin
 
-    def _run(self, job: Callable[[Unit], T], write: bool, failure: str, admin: bool = False) -> T:
-        connection = self._administration if admin else self._opened().connection
+    def _run(self, job: Callable[[Unit], T], write: bool, failure: str, deadline: float, admin: bool = False) -> T:
+        connection = self._administration if admin else self._pooled
         try:
             # A pooled connection the server has ended is skipped (the pool replaces it); after a restart every
             # pooled one is, so one more try than the pool holds reaches a new connection.
             for _ in range(self._pool_size + 1):
-                with connection() as conn:
+                with connection(deadline) as conn:
                     if _ended_by_server(conn):
                         continue
                     if not write:
@@ -158,10 +166,11 @@ class PostgresEngine:
     async def _hop(self, job: Callable[[Unit], T], write: bool, failure: str) -> T:
         if self._closed:
             raise Unavailable("The database connection is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, job, write, failure)
+        deadline = time.monotonic() + self._timeout
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, job, write, failure, deadline)
 
     def admin(self, job: Callable[[Unit], T], write: bool) -> T:
-        return self._run(job, write, "The database cannot be used right now", admin=True)
+        return self._run(job, write, "The database cannot be used right now", time.monotonic(), admin=True)
 
     def stream(self, text: str, params: dict[str, object]) -> Iterator[Row]:
         """Through a server-side cursor on a connection of its own, in one snapshot."""
