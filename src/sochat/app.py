@@ -31,7 +31,6 @@ from sochat.http.routes import match
 from sochat.observability import Observability, parse_faults, parse_thresholds
 from sochat.security.passwords import VerifiedCredentials
 from sochat.settings import Settings
-from sochat.store.instrumented import InstrumentedStore
 from sochat.store.protocol import Store
 from sochat.store.url import open_store
 
@@ -66,9 +65,9 @@ class SochatApp:
             slow_overrides=parse_thresholds(settings.slow_thresholds),
             faults=parse_faults(settings.faults),
         )
-        self._store: Store | None = (
-            None if store is None else InstrumentedStore(store, self.observability.database_time)
-        )
+        self._store: Store | None = store
+        if store is not None:
+            store.observe = self.observability.database_time
 
     @property
     def store(self) -> Store:
@@ -82,14 +81,12 @@ class SochatApp:
         if self._started:
             return
         if self._store is None:
-            self._store = InstrumentedStore(
-                open_store(
-                    self.settings.database_url,
-                    sqlite_synchronous=self.settings.sqlite_synchronous,
-                    pool_size=self.settings.db_pool_size,
-                ),
-                self.observability.database_time,
+            self._store = open_store(
+                self.settings.database_url,
+                sqlite_synchronous=self.settings.sqlite_synchronous,
+                pool_size=self.settings.db_pool_size,
             )
+            self._store.observe = self.observability.database_time
             applied = self._store.migrate()
             if applied:
                 log.info("database migrated: %s", ", ".join(applied))

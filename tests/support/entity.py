@@ -2,20 +2,19 @@
 sample request, and a body with every property set.
 
 PROPERTIES (and properties_of_kind) is the one list for tests whose point is "every property": adding a
-property to the code adds it here, so those tests cover it without an edit. Tests that hold the code to
-SuperOffice's documentation (the CRM oracle in tests/crm/crm_support.py, the unit tests of tests/unit, the
-FieldType table of tests/api) keep their own literal lists on purpose. When the entities become msgspec
-Structs, only ``_declared_properties`` and ``_KIND_NAMES`` change.
+property to the ChatSession Struct adds it here, so those tests cover it without an edit. Tests that hold the
+code to SuperOffice's documentation (the CRM oracle in tests/crm/crm_support.py, the unit tests of tests/unit, the
+FieldType table of tests/api) keep their own literal lists on purpose.
 """
 
 from __future__ import annotations
 
 import json
 
-from sochat.domain.chat_session import FIELDS
-from sochat.domain.fields import Kind
+from sochat.domain.chat_session import ChatSession
+from sochat.domain.fields import Kind, fields_of
 
-# The wire kinds tests tell apart, as the field metadata names them.
+# The wire kinds tests tell apart, as the Struct's annotations declare them.
 _KIND_NAMES = {
     Kind.INT32: "int",
     Kind.BOOL: "bool",
@@ -23,12 +22,16 @@ _KIND_NAMES = {
     Kind.DATETIME: "date",
     Kind.ENUM: "enum",
     Kind.LINK: "link",
+    Kind.TIMESPAN: "time",
+    Kind.OBJECT: "object",
+    Kind.ARRAY: "array",
 }
+FIELDS = fields_of(ChatSession)
 
 
 def _declared_properties() -> tuple[tuple[str, str], ...]:
-    """(wire name, kind) of ChatSessionEntity's properties, in the order the code declares (and answers) them;
-    kind is one of int, bool, string, date, enum, link."""
+    """(wire name, kind) of ChatSessionEntity's properties, in the order the Struct declares (and answers) them;
+    kind is one of int, bool, string, date, enum, link (time, object, array for the kinds it does not have yet)."""
     return tuple((field.name, _KIND_NAMES[field.kind]) for field in FIELDS)
 
 

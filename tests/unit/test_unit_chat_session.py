@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -144,7 +144,7 @@ def test_empty_body_gives_all_defaults() -> None:
     """Missing properties take their defaults: zeros, False, None links and dates, "" strings (decision 18)."""
     session = chat_session_from_wire({}, UTC)
     assert session == ChatSession()
-    assert dataclasses.astuple(session) == (
+    assert msgspec.structs.astuple(session) == (
         0,
         0,
         None,
@@ -170,7 +170,7 @@ def test_empty_body_gives_all_defaults() -> None:
 def test_missing_properties_keep_defaults_next_to_given_ones() -> None:
     """A partial body sets only what it names; the rest stays default (SuperOffice saves whole entities)."""
     session = chat_session_from_wire({"CustomerName": "Bo"}, UTC)
-    assert session == dataclasses.replace(ChatSession(), customer_name="Bo")
+    assert session == msgspec.structs.replace(ChatSession(), customer_name="Bo")
 
 
 @pytest.mark.parametrize(("name", "attr"), INT_FIELDS.items())

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 
+import msgspec
+
 from sochat.domain import datetimes
 from sochat.domain.chat_session import LINK_FIELDS, ChatSession, chat_session_from_wire, default_chat_session
 from sochat.domain.errors import Forbidden, InvalidInput, NotFound
@@ -94,7 +96,7 @@ class ChatSessionAgent:
         if keep:
             # Fields this role may not change: a new session gets their defaults, a stored one keeps its values.
             defaults = ChatSession()
-            session = replace(session, **{attr: getattr(defaults, attr) for attr in keep})
+            session = msgspec.structs.replace(session, **{attr: getattr(defaults, attr) for attr in keep})
         if self._strict:
             if not creating and not await self._visible(principal, session.chat_session_id):
                 # Refused before the link checks cost anything; the store checks again inside the write.

@@ -17,11 +17,15 @@ such changes rather than failing the save) and FieldProperties says why. Reasons
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
+import msgspec
+
 from sochat.domain.chat_session import FIELDS
 from sochat.domain.enums import E_FIELD_RIGHT, E_TABLE_RIGHT
+from sochat.domain.fields import Field, fields_of
 from sochat.domain.principal import Principal, Role
 from sochat.domain.query import Compare, Expr, Or
 
@@ -107,9 +111,24 @@ def chat_session_field_properties(role: Role, *, tokens: bool = False) -> dict[s
 
 @cache
 def _field_properties(role: Role, tokens: bool) -> dict[str, object]:
-    limited = _READ_ONLY_FIELDS[role]
+    return describe_fields(FIELDS, _READ_ONLY_FIELDS[role], tokens=tokens)
+
+
+@cache
+def field_properties(
+    shape: type[msgspec.Struct], *, read_only_reason: str = "", tokens: bool = False
+) -> dict[str, object]:
+    """FieldProperties of any Struct: every property writable except the server-assigned ones, or (with
+    ``read_only_reason``) every property read-only for that reason. Shared between calls; do not change it."""
+    fields = fields_of(shape)
+    limited = {field.name: read_only_reason for field in fields} if read_only_reason else {}
+    return describe_fields(fields, limited, tokens=tokens)
+
+
+def describe_fields(fields: tuple[Field, ...], limited: Mapping[str, str], *, tokens: bool) -> dict[str, object]:
+    """FieldProperties: right, .NET type and length per property; ``limited`` holds read-only ones with reasons."""
     result: dict[str, object] = {}
-    for field in FIELDS:
+    for field in fields:
         if field.read_only:
             mask, reason = FIELD_READ | FIELD_READONLY_HINT, "[SR_SOCHAT_SERVER_ASSIGNED]"
         elif field.name in limited:

@@ -6,7 +6,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import msgspec
+
 from sochat.domain.errors import InvalidInput
+from sochat.domain.fields import Field
 from sochat.http.codecs import form, xml
 from sochat.http.codecs import json as json_codec
 from sochat.http.codecs.text import decode_text
@@ -23,13 +26,20 @@ class Body:
     value: Any
 
 
-def decode_body(body: bytes, content_type: str | None, root: str, members: Collection[str] = ()) -> Body:
+def decode_body(
+    body: bytes,
+    content_type: str | None,
+    root: str,
+    members: Collection[str] = (),
+    shape: type[msgspec.Struct] | None = None,
+) -> Body:
     """Read a body whose top level should be a ``root`` (e.g. ChatSessionEntity) or a patch for one. ``members``
-    are the root's lower-cased member names, which tell a form from JSON or XML sent as one (codecs/form.py)."""
+    are the root's lower-cased member names, which tell a form from JSON or XML sent as one (codecs/form.py);
+    ``shape``, the Struct the root holds, tells XML's arrays and objects apart."""
     media = request_media_type(content_type)
     body_format = REQUEST_FORMATS[media.type]
     if body_format == "xml":
-        name, value = xml.decode(body, media.charset)
+        name, value = xml.decode(body, media.charset, shape)
         if value is not None and name.lower() != root.lower():
             raise InvalidInput(f"The XML root element is <{name}>; expected <{root}>", property_name="body")
         return Body("entity", value)
@@ -54,9 +64,10 @@ def _json(body: bytes, charset: str | None) -> Any:
     return json_codec.decode(decode_text(body, charset).encode("utf-8"))
 
 
-def encode_answer(media_type: str, root: str, value: Any) -> bytes:
+def encode_answer(media_type: str, root: str, value: Any, shape: type[msgspec.Struct] | Field | None = None) -> bytes:
+    """``shape`` (the Struct the answer holds, or the item Field of an array) names XML's array items."""
     if media_type in XML_TYPES:
-        return xml.encode(root, value)
+        return xml.encode(root, value, shape)
     return json_codec.encode(value)
 
 

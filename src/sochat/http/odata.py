@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from sochat.domain import datetimes
 from sochat.domain.chat_session import FIELDS
 from sochat.domain.errors import InvalidInput
-from sochat.domain.fields import INT32_MAX, INT32_MIN, Field, Kind
+from sochat.domain.fields import INT32_MAX, INT32_MIN, NESTED_KINDS, Field, Kind
 from sochat.domain.query import And, Compare, CompareOp, Expr, InList, ListQuery, Or, Text, TextMatch
 
 DEFAULT_TOP = 100
@@ -58,9 +58,11 @@ def column_name(field: Field) -> str:
     return f"{base}Id" if field.kind is Kind.LINK else base
 
 
-COLUMNS: dict[str, Field] = {column_name(field): field for field in FIELDS}
+# Archive columns hold scalars and link ids; nested objects and arrays have none.
+_COLUMN_FIELDS = tuple(field for field in FIELDS if field.kind not in NESTED_KINDS)
+COLUMNS: dict[str, Field] = {column_name(field): field for field in _COLUMN_FIELDS}
 _LOOKUP: dict[str, Field] = {}
-for _field in FIELDS:
+for _field in _COLUMN_FIELDS:
     for _alias in (column_name(_field), _field.name, f"{_field.name}/{_field.carrier}Id", f"{_field.name}/AssociateId"):
         _LOOKUP.setdefault(_alias.lower(), _field)
 _ASSOCIATE_COLUMNS = {"user_id", "transfer_to_id"}
@@ -462,7 +464,7 @@ def parse_order(text: str | None) -> tuple[tuple[str, bool], ...]:
 
 def parse_columns(text: str | None) -> tuple[Field, ...]:
     if text is None or not text.strip():
-        return FIELDS
+        return _COLUMN_FIELDS
     chosen: list[Field] = []
     for item in text.split(","):
         field = _LOOKUP.get(item.strip().lower())

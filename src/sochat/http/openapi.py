@@ -8,51 +8,22 @@ from typing import Any
 
 from sochat import __version__
 from sochat.domain.carriers import CARRIERS, CarrierType
-from sochat.domain.chat_session import FIELDS
+from sochat.domain.chat_session import FIELDS, ChatSession
 from sochat.domain.enums import E_FIELD_RIGHT, E_TABLE_RIGHT, EnumType
-from sochat.domain.fields import INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, Field, Kind
+from sochat.domain.fields import Kind
 from sochat.http import operations
 
 # Re-exported: /api/docs shows the same header texts.
 from sochat.http.operation import HEADER_DESCRIPTIONS as HEADER_DESCRIPTIONS
 from sochat.http.operation import REF, Operation
+from sochat.http.schemas import FIELD_PROPERTIES as _FIELD_PROPERTIES
+from sochat.http.schemas import UNSET_DATE as UNSET_DATE
+from sochat.http.schemas import enum_schema as _enum_schema
+from sochat.http.schemas import nullable_ref as _nullable_ref
+from sochat.http.schemas import scalar_schema as _scalar
+from sochat.http.schemas import struct_schema
 
 _REF = REF
-UNSET_DATE = "0001-01-01T00:00:00"
-
-
-def _date_time() -> dict[str, Any]:
-    """SuperOffice's date-time, plus the one value .NET writes without an offset: the unset date."""
-    return {
-        "anyOf": [{"type": "string", "format": "date-time"}, {"const": UNSET_DATE}],
-        "description": f"ISO 8601 with 7 fractional digits and the offset; {UNSET_DATE} (no offset) when unset",
-    }
-
-
-def _scalar(kind: Kind) -> dict[str, Any]:
-    schemas: dict[Kind, dict[str, Any]] = {
-        Kind.INT32: {"type": "integer", "format": "int32", "minimum": INT32_MIN, "maximum": INT32_MAX},
-        # A short in SuperOffice's database, published as int32 in its Swagger (as typed clients read it).
-        Kind.INT16: {"type": "integer", "format": "int32", "minimum": INT16_MIN, "maximum": INT16_MAX},
-        Kind.DOUBLE: {"type": "number", "format": "double"},
-        Kind.BOOL: {"type": "boolean"},
-        # "" for no text; null only when $select leaves the property out (decision 18).
-        Kind.STRING: {"type": ["string", "null"]},
-        Kind.DATETIME: _date_time(),
-        Kind.OPAQUE: {},
-    }
-    return schemas[kind]
-
-
-def _enum_schema(enum: EnumType) -> dict[str, Any]:
-    kind = "flags: a member name, or names joined by ', '" if enum.is_flags else "an enum name"
-    return {"type": "string", "enum": list(enum.names), "description": f"{enum.name}: {kind}"}
-
-
-def _nullable_ref(name: str) -> dict[str, Any]:
-    return {"oneOf": [{"$ref": _REF + name}, {"type": "null"}]}
-
-
 _STRING_DICTIONARY = {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
 # Carrier members that sochat passes through without interpreting, typed as SuperOffice's Swagger types them.
 _OPAQUE_MEMBERS: dict[str, dict[str, Any]] = {
@@ -60,22 +31,6 @@ _OPAQUE_MEMBERS: dict[str, dict[str, Any]] = {
     "ExtraFields": _STRING_DICTIONARY,
     "CustomFields": _STRING_DICTIONARY,
 }
-_FIELD_PROPERTIES = {
-    "type": ["object", "null"],
-    "additionalProperties": {"$ref": _REF + "FieldProperty"},
-    "description": "Every property with its right, .NET type and length.",
-}
-
-
-def _field_schema(field: Field) -> dict[str, Any]:
-    if field.kind is Kind.LINK:
-        return _nullable_ref(field.carrier or "")
-    if field.enum is not None:
-        return _enum_schema(field.enum)
-    schema = dict(_scalar(field.kind))
-    if field.length:
-        schema["maxLength"] = field.length
-    return schema
 
 
 def _carrier_schema(carrier: CarrierType) -> dict[str, Any]:
@@ -94,9 +49,7 @@ def _carrier_schema(carrier: CarrierType) -> dict[str, Any]:
 
 
 def _entity_schema(*, with_links: bool) -> dict[str, Any]:
-    properties = {field.name: _field_schema(field) for field in FIELDS}
-    properties["TableRight"] = _nullable_ref("TableRight")
-    properties["FieldProperties"] = _FIELD_PROPERTIES
+    properties = struct_schema(ChatSession)["properties"]
     if with_links:
         properties["_Links"] = {
             "type": "object",

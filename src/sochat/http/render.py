@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from sochat.agents.sessions import ChatSessionView
 from sochat.domain import datetimes
-from sochat.domain.carriers import CARRIERS, CarrierType
+from sochat.domain.answers import DEFAULTS, Links, struct_properties
+from sochat.domain.carriers import CARRIERS
 from sochat.domain.chat_session import FIELDS, ChatSession
+from sochat.domain.convert import format_time_span
 from sochat.domain.enums import EnumType
 from sochat.domain.fields import Kind
 from sochat.domain.rights import chat_session_field_properties
@@ -17,8 +19,6 @@ from sochat.i18n.cultures import format_moment, format_number
 
 FIELD_BY_ATTR = {field.attr: field for field in FIELDS}
 FIELD_BY_NAME = {field.name: field for field in FIELDS}
-# .NET's default of each value type; strings answer "" (SuperOffice's carriers hold "" for no text).
-_DEFAULTS: dict[Kind, object] = {Kind.INT32: 0, Kind.INT16: 0, Kind.DOUBLE: 0.0, Kind.BOOL: False, Kind.STRING: ""}
 
 
 def chat_session_entity(view: ChatSessionView, locale: RequestLocale, *, tokens: bool = False) -> dict[str, object]:
@@ -34,42 +34,28 @@ def chat_session_entity(view: ChatSessionView, locale: RequestLocale, *, tokens:
 
 def chat_session_properties(
     session: ChatSession,
-    links: dict[tuple[str, int], dict[str, object]],
+    links: Links,
     locale: RequestLocale,
     *,
     tokens: bool = False,
 ) -> dict[str, object]:
     """The 31 entity properties in SuperOffice's order, as they travel on the wire."""
-    zone = locale.zone
-    out: dict[str, object] = {}
-    for field in FIELDS:
-        value = getattr(session, field.attr)
-        kind = field.kind
-        if kind is Kind.DATETIME:
-            out[field.name] = datetimes.format_ticks(value, zone)
-        elif kind is Kind.ENUM and field.enum is not None:
-            out[field.name] = (
-                field.enum.format_tokens(value) if tokens and field.enum.is_flags else field.enum.format(value)
-            )
-        elif kind is Kind.LINK:
-            out[field.name] = None if value is None else _carrier(CARRIERS[field.carrier or ""], value, links, zone)
-        elif kind is Kind.STRING and value is None:
-            out[field.name] = ""  # rows stored before decision 18 may hold NULL
-        else:
-            out[field.name] = value
-    return out
+    return struct_properties(session, locale.zone, tokens=tokens, links=links)
 
 
 def left_out_value(kind: Kind, enum: EnumType | None, *, tokens: bool = False) -> object:
     """What an answer holds for a property that $select leaves out: null for .NET reference types (strings,
-    carriers, dictionaries), the type's default for value types, so that typed clients can still read them."""
+    carriers, nested objects, arrays, dictionaries), the type's default for value types, so that typed clients can
+    still read them."""
     if enum is not None:
         return enum.format_tokens(0) if tokens and enum.is_flags else enum.format(0)
     if kind is Kind.DATETIME:
         return datetimes.UNSET_TEXT
+    if kind is Kind.TIMESPAN:
+        return format_time_span(0, iso=tokens)
     if kind is Kind.STRING:
         return None
-    return _DEFAULTS.get(kind)
+    return DEFAULTS.get(kind)
 
 
 def left_out_property(name: str, *, tokens: bool = False) -> object:
@@ -88,28 +74,6 @@ def left_out_carrier_member(property_name: str, member: str) -> object:
     if carrier is None or kind is None:
         return None
     return left_out_value(kind, carrier.enum_of(member))
-
-
-def _carrier(
-    carrier: CarrierType, link_id: int, links: dict[tuple[str, int], dict[str, object]], zone: tzinfo
-) -> dict[str, object]:
-    """A linked record in full when sochat knows it, otherwise the carrier's defaults holding just the id."""
-    known = links.get((carrier.name, link_id), {})
-    out: dict[str, object] = {}
-    for name, kind in carrier.properties:
-        value = known.get(name)
-        if name == carrier.id_property:
-            value = link_id
-        if kind is Kind.DATETIME:
-            out[name] = datetimes.format_ticks(value if isinstance(value, int) else None, zone)
-        elif value is None:
-            enum = carrier.enum_of(name)
-            out[name] = enum.format(0) if enum is not None else _DEFAULTS.get(kind)
-        else:
-            out[name] = value
-    out["TableRight"] = None
-    out["FieldProperties"] = None
-    return out
 
 
 def archive_row(

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from sochat.store.connection import DEFAULT_POOL_SIZE, DatabaseUrlError
-from sochat.store.protocol import Store
+from sochat.store.store import SqlStore
 
 __all__ = ["DEFAULT_POOL_SIZE", "DatabaseUrlError", "open_store", "sqlite_path"]  # the two from .connection too
 
@@ -26,7 +26,7 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
-def open_store(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = DEFAULT_POOL_SIZE) -> Store:
+def open_store(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = DEFAULT_POOL_SIZE) -> SqlStore:
     """Open the store a database URL names: ``sqlite:///file.db`` (or a bare path) or ``postgresql://...``.
 
     ``sqlite_synchronous`` is SQLite's PRAGMA synchronous; ``pool_size`` is the number of connections a

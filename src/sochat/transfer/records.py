@@ -10,12 +10,15 @@ import json
 from datetime import UTC
 from typing import Any
 
+import msgspec
+
 from sochat.domain import datetimes
 from sochat.domain.carriers import CARRIERS, CarrierType
-from sochat.domain.chat_session import CARRIER_ID_PROPERTY, FIELDS, ChatSession, chat_session_from_wire
+from sochat.domain.chat_session import ChatSession, chat_session_from_wire
+from sochat.domain.convert import format_time_span
 from sochat.domain.enums import USER_TYPE
 from sochat.domain.errors import InvalidInput, describe_value
-from sochat.domain.fields import INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, Kind
+from sochat.domain.fields import INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, Field, Kind, fields_of
 from sochat.domain.principal import Role
 from sochat.security.usernames import MAX_USER_NAME_LENGTH, user_name_problem
 from sochat.store.records import AssociateRow, ReferenceRow, Row, TopicRow
@@ -182,19 +185,39 @@ def _opaque(raw: object) -> object:
 
 def chat_session_row(session: ChatSession, *, flat: bool = False) -> dict[str, object]:
     """``flat`` (CSV) writes a missing link as {"AssociateId": null} so every row has the same columns."""
-    out: dict[str, object] = {"type": "ChatSession"}
-    for field in FIELDS:
-        value = getattr(session, field.attr)
-        if field.kind is Kind.DATETIME:
-            out[field.name] = None if value is None else datetimes.format_ticks(value, UTC)
-        elif field.kind is Kind.ENUM and field.enum is not None:
-            out[field.name] = field.enum.format(value)
-        elif field.kind is Kind.LINK:
-            id_name = CARRIER_ID_PROPERTY[field.carrier or ""]
-            out[field.name] = {id_name: value} if value is not None or flat else None
-        else:
-            out[field.name] = value
-    return out
+    return {"type": "ChatSession", **struct_row(session, flat=flat)}
+
+
+def struct_row(value: msgspec.Struct, *, flat: bool = False) -> dict[str, object]:
+    """Any Struct in the file form: the API's JSON form in UTC, links as ``{"AssociateId": 5}``."""
+    return {field.name: _file_value(field, getattr(value, field.attr), flat) for field in fields_of(type(value))}
+
+
+def _file_value(field: Field, value: Any, flat: bool) -> object:
+    kind = field.kind
+    if kind is Kind.DATETIME:
+        return None if value is None else datetimes.format_ticks(value, UTC)
+    if kind is Kind.ENUM and field.enum is not None:
+        return field.enum.format(value)
+    if kind is Kind.LINK:
+        return {field.id_property: value} if value is not None or flat else None
+    if kind is Kind.TIMESPAN:
+        return format_time_span(value)
+    if value is None:
+        return None
+    if kind is Kind.OBJECT:
+        return struct_row(value, flat=flat)
+    if kind is Kind.ARRAY and field.item is not None:
+        return [_item_value(field.item, item, flat) for item in value]
+    if kind is Kind.DICTIONARY and field.item is not None:
+        return {key: _item_value(field.item, item, flat) for key, item in value.items()}
+    return value
+
+
+def _item_value(item: Field, value: Any, flat: bool) -> object:
+    if item.kind is Kind.OBJECT and value is not None:
+        return struct_row(value, flat=flat)
+    return _file_value(item, value, flat)
 
 
 def associate_row(row: AssociateRow, *, with_password_hash: bool) -> dict[str, object]:

@@ -1,7 +1,9 @@
 """application/x-www-form-urlencoded bodies: one field per property.
 
-Nested carriers use dotted keys (``User.AssociateId=5``); ``User[AssociateId]=5`` is read the same
-way. An empty value means null. Values stay text here; the domain reads numbers, booleans
+Nested carriers and objects use dotted keys (``User.AssociateId=5``, ``OpeningHours.MonStart=08:00``);
+``User[AssociateId]=5`` is read the same way. Array items are indexed (``Messages[2].Author=Ann``,
+``ChatTopics[0]=3``), which arrives as an object keyed by the indexes that the domain reads as an array. An empty
+value means null. Values stay text here; the domain reads numbers, booleans
 (true/false/1/0), enums and dates from text.
 
 JSON or XML sent without its Content-Type (``curl -d`` labels every body it sends as a form) is refused with 415,

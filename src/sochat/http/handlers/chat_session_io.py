@@ -37,7 +37,7 @@ async def session_from_body(ctx: Context, *, stored: ChatSessionView | None = No
     it names (ChatSessionId in a test or replace op, or the merge patch's member) when that exists,
     and to the default new entity when not.
     """
-    body = ctx.decode_body(ENTITY, FIELD_BY_LOWER_NAME)
+    body = ctx.decode_body(ENTITY, FIELD_BY_LOWER_NAME, ChatSession)
     if stored is not None and body.kind == "entity" and _declared_json_patch(ctx):
         # An entity object is a whole save (Save, POST, PUT); on PATCH it would silently reset what it leaves out.
         raise InvalidInput("A JSON Patch body must be an array of operations", property_name="body")
@@ -114,7 +114,7 @@ def answer_session(ctx: Context, view: ChatSessionView | None, *, links: bool = 
     headers = validator_headers(view)
     if view.replayed:
         headers.append(("idempotent-replayed", "true"))
-    return ctx.answer(entity, root=ENTITY, status=status, headers=headers)
+    return ctx.answer(entity, root=ENTITY, status=status, headers=headers, shape=ChatSession)
 
 
 def base_url(ctx: Context) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
+import msgspec
+
 from sochat.agents.facade import Agents
 from sochat.domain.errors import InvalidInput
-from sochat.domain.fields import INT32_MAX, INT32_MIN
+from sochat.domain.fields import INT32_MAX, INT32_MIN, Field
 from sochat.domain.principal import Principal
 from sochat.http.formats import Body, decode_body, encode_answer, is_xml
 from sochat.http.locale import RequestLocale
@@ -41,17 +43,24 @@ class Context:
         assert self.principal is not None, "the route is declared as needing authentication"
         return self.principal
 
-    def decode_body(self, root: str, members: Collection[str] = ()) -> Body:
-        return decode_body(self.request.body, self.request.headers.get("content-type"), root, members)
+    def decode_body(self, root: str, members: Collection[str] = (), shape: type[msgspec.Struct] | None = None) -> Body:
+        return decode_body(self.request.body, self.request.headers.get("content-type"), root, members, shape)
 
     @property
     def wants_xml(self) -> bool:
         return is_xml(self.media_type)
 
     def answer(
-        self, value: object, *, root: str = "Response", status: int = 200, headers: list[tuple[str, str]] | None = None
+        self,
+        value: object,
+        *,
+        root: str = "Response",
+        status: int = 200,
+        headers: list[tuple[str, str]] | None = None,
+        shape: type[msgspec.Struct] | Field | None = None,
     ) -> Response:
-        body = encode_answer(self.media_type, root, resolve_all(value, self.locale.language))
+        """``shape``: the Struct the answer holds (or an array's item Field), for XML's element names."""
+        body = encode_answer(self.media_type, root, resolve_all(value, self.locale.language), shape)
         return Response(status, body, f"{self.media_type}; charset=utf-8", headers or [])
 
 

@@ -1,4 +1,5 @@
-"""Versioned, forward-only migrations: numbered SQL files per dialect, applied once each, in order."""
+"""The legacy migrations: numbered SQL files per dialect, which the Alembic baseline (sochat.store.alembic)
+applies where a database does not have them yet."""
 
 from __future__ import annotations
 
@@ -29,3 +30,9 @@ def load(dialect: str) -> list[Migration]:
     if versions != list(range(1, len(found) + 1)):
         raise RuntimeError(f"{dialect} migrations are not numbered 1..n without gaps: {versions}")
     return found
+
+
+def statements(sql: str) -> list[str]:
+    """Split a migration file into statements (our files keep ';' out of strings and comments)."""
+    lines = [line.split("--", 1)[0] for line in sql.splitlines()]
+    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
