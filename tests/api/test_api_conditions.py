@@ -163,10 +163,6 @@ async def test_if_match_with_a_list_naming_the_current_etag_writes(api, verb):
     await _assert_written(api, verb, response, target)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="only the first listed tag naming the session counts today; RFC 9110 13.1.1: any listed tag (issue 19)",
-)
 @pytest.mark.parametrize("verb", WRITES)
 async def test_if_match_with_a_stale_and_the_current_etag_writes(api, verb):
     """A list holding a stale ETag of the session and then its current one lets the write happen."""
@@ -201,10 +197,6 @@ async def test_if_match_with_the_current_etag_writes(api, verb):
     await _assert_written(api, verb, response, target)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a weak or unquoted tag matches If-Match today; RFC 9110 13.1.1 and docs/api.md say 412 (issue 19)",
-)
 @pytest.mark.parametrize("form", ["W/{tag}", "{bare}"], ids=["weak", "unquoted"])
 @pytest.mark.parametrize("verb", WRITES)
 async def test_if_match_with_the_current_version_in_another_form_is_412(api, verb, form):

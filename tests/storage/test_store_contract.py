@@ -229,7 +229,7 @@ async def test_matching_version_precondition_lets_the_write_through(store: Store
     """A save whose If-Match version is the stored one is applied."""
     first = await insert(store)
     outcome = await store.save_chat_session(
-        with_id(OTHER, first), create_if_missing=False, precondition=Precondition(version=1)
+        with_id(OTHER, first), create_if_missing=False, precondition=Precondition(versions=(1,))
     )
     assert outcome.stored is not None and outcome.stored.version == 2
 
@@ -239,9 +239,9 @@ async def test_stale_version_precondition_refuses_save_and_delete(store: Store) 
     first = await insert(store)
     await store.save_chat_session(with_id(OTHER, first), create_if_missing=False)
     with pytest.raises(PreconditionFailed):
-        await store.save_chat_session(with_id(FULL, first), create_if_missing=False, precondition=Precondition(1))
+        await store.save_chat_session(with_id(FULL, first), create_if_missing=False, precondition=Precondition((1,)))
     with pytest.raises(PreconditionFailed):
-        await store.delete_chat_session(first, precondition=Precondition(version=1))
+        await store.delete_chat_session(first, precondition=Precondition(versions=(1,)))
     stored = await store.get_chat_session(first)
     assert stored is not None and stored.session == with_id(OTHER, first) and stored.version == 2
 
@@ -262,7 +262,7 @@ async def test_unmodified_since_precondition(store: Store) -> None:
 async def test_version_precondition_on_missing_id_is_refused(store: Store, backend: Backend) -> None:
     """If-Match on an id that is not stored fails, even with create_if_missing; nothing is stored."""
     with pytest.raises(PreconditionFailed):
-        await store.save_chat_session(with_id(FULL, 777), create_if_missing=True, precondition=Precondition(1))
+        await store.save_chat_session(with_id(FULL, 777), create_if_missing=True, precondition=Precondition((1,)))
     assert count_sessions(backend) == 0
 
 
@@ -305,7 +305,7 @@ async def test_scope_treats_sessions_outside_it_as_not_stored(store: Store, back
             await store.save_chat_session(
                 with_id(FULL, missing_or_hidden),
                 create_if_missing=True,
-                precondition=Precondition(version=1, scope=agent6),
+                precondition=Precondition(versions=(1,), scope=agent6),
             )
     fresh = await store.save_chat_session(
         with_id(FULL, theirs), create_if_missing=True, precondition=Precondition(scope=agent6)

@@ -71,20 +71,28 @@ def test_a_write_without_conditions_has_no_precondition() -> None:
 
 @pytest.mark.parametrize("header", ['"5.3"', ' "5.3" ', '"7.1", "5.3"', '"7.3","5.3"', 'x, "5.3"'])
 def test_if_match_names_the_version_of_this_id(header: str) -> None:
-    assert write_precondition(request(if_match=header), ID) == Precondition(version=VERSION)
+    assert write_precondition(request(if_match=header), ID) == Precondition(versions=(VERSION,))
 
 
-def test_the_first_tag_for_this_id_is_the_one_taken() -> None:
-    assert write_precondition(request(if_match='"5.4", "7.1"'), ID) == Precondition(version=4)
+def test_every_tag_for_this_id_counts() -> None:
+    """RFC 9110 13.1.1: the write goes ahead when the stored version is any of those listed."""
+    assert write_precondition(request(if_match='"5.4", "7.1", "5.6"'), ID) == Precondition(versions=(4, 6))
+
+
+@pytest.mark.parametrize("header", ['W/"5.3"', "5.3", '"5.3'])
+def test_a_weak_or_unquoted_tag_names_no_version(header: str) -> None:
+    """If-Match compares strongly: a weak or unquoted tag, even naming the stored version, is a 412."""
+    with pytest.raises(PreconditionFailed):
+        write_precondition(request(if_match=header), ID)
 
 
 def test_a_version_past_int32_within_int64_is_taken() -> None:
-    assert write_precondition(request(if_match=f'"5.{INT64_MAX}"'), ID) == Precondition(version=INT64_MAX)
+    assert write_precondition(request(if_match=f'"5.{INT64_MAX}"'), ID) == Precondition(versions=(INT64_MAX,))
 
 
 def test_the_largest_int32_id_is_taken() -> None:
     precondition = write_precondition(request(if_match=f'"{INT32_MAX}.1"'), INT32_MAX)
-    assert precondition == Precondition(version=1)
+    assert precondition == Precondition(versions=(1,))
 
 
 @pytest.mark.parametrize("header", ["*", " * ", "\t*"])

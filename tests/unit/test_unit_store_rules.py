@@ -39,7 +39,7 @@ def test_a_session_that_is_not_stored_may_be_written_without_if_match(preconditi
 @pytest.mark.parametrize("scope", [None, AGENT_SCOPE])
 def test_if_match_on_a_session_that_is_not_stored_fails(scope: SessionScope | None) -> None:
     with pytest.raises(PreconditionFailed) as caught:
-        check_precondition(ID, None, Precondition(version=VERSION, scope=scope))
+        check_precondition(ID, None, Precondition(versions=(VERSION,), scope=scope))
     assert caught.value.message == NOT_STORED
 
 
@@ -47,10 +47,10 @@ def test_if_match_on_a_session_that_is_not_stored_fails(scope: SessionScope | No
     "precondition",
     [
         Precondition(),
-        Precondition(version=VERSION),
+        Precondition(versions=(VERSION,)),
         Precondition(unmodified_since_ticks=UPDATED),
         Precondition(unmodified_since_ticks=UPDATED + 1),
-        Precondition(version=VERSION, unmodified_since_ticks=UPDATED),
+        Precondition(versions=(VERSION,), unmodified_since_ticks=UPDATED),
     ],
 )
 def test_a_stored_session_whose_conditions_hold_may_be_written(precondition: Precondition) -> None:
@@ -60,29 +60,29 @@ def test_a_stored_session_whose_conditions_hold_may_be_written(precondition: Pre
 @pytest.mark.parametrize("version", [VERSION - 1, VERSION + 1, 0])
 def test_a_stale_version_fails(version: int) -> None:
     with pytest.raises(PreconditionFailed, match=f"ChatSession {ID} has changed since the ETag you sent"):
-        check_precondition(ID, row(), Precondition(version=version))
+        check_precondition(ID, row(), Precondition(versions=(version,)))
 
 
 def test_a_write_after_if_unmodified_since_fails() -> None:
     with pytest.raises(PreconditionFailed, match=f"ChatSession {ID} has changed since If-Unmodified-Since"):
         check_precondition(ID, row(), Precondition(unmodified_since_ticks=UPDATED - 1))
     with pytest.raises(PreconditionFailed, match="If-Unmodified-Since"):
-        check_precondition(ID, row(), Precondition(version=VERSION, unmodified_since_ticks=UPDATED - 1))
+        check_precondition(ID, row(), Precondition(versions=(VERSION,), unmodified_since_ticks=UPDATED - 1))
 
 
 @pytest.mark.parametrize("user_id", [None, MINE])
 def test_a_session_inside_the_scope_is_checked_as_stored(user_id: int | None) -> None:
     assert check_precondition(ID, row(user_id), Precondition(scope=AGENT_SCOPE)) is True
-    assert check_precondition(ID, row(user_id), Precondition(version=VERSION, scope=AGENT_SCOPE)) is True
+    assert check_precondition(ID, row(user_id), Precondition(versions=(VERSION,), scope=AGENT_SCOPE)) is True
     with pytest.raises(PreconditionFailed, match="has changed since the ETag"):
-        check_precondition(ID, row(user_id), Precondition(version=VERSION + 1, scope=AGENT_SCOPE))
+        check_precondition(ID, row(user_id), Precondition(versions=(VERSION + 1,), scope=AGENT_SCOPE))
 
 
 def test_without_a_scope_every_stored_session_is_checked_as_stored() -> None:
     assert check_precondition(ID, row(OTHERS), Precondition()) is True
     assert check_precondition(ID, row(OTHERS), Precondition(scope=SessionScope())) is True
     with pytest.raises(PreconditionFailed, match="has changed since the ETag"):
-        check_precondition(ID, row(OTHERS), Precondition(version=VERSION + 1))
+        check_precondition(ID, row(OTHERS), Precondition(versions=(VERSION + 1,)))
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_a_session_outside_the_scope_is_not_touched(precondition: Precondition) 
 @pytest.mark.parametrize("version", [VERSION, VERSION + 1])
 def test_if_match_on_a_session_outside_the_scope_fails_as_for_one_not_stored(version: int) -> None:
     with pytest.raises(PreconditionFailed) as caught:
-        check_precondition(ID, row(OTHERS), Precondition(version=version, scope=AGENT_SCOPE))
+        check_precondition(ID, row(OTHERS), Precondition(versions=(version,), scope=AGENT_SCOPE))
     assert caught.value.message == NOT_STORED
 
 
@@ -158,14 +158,14 @@ def test_which_imported_rows_end_the_users_credentials(
 # -- the agent's helpers (sochat.agents.sessions) -------------------------------------------------
 
 
-@pytest.mark.parametrize("precondition", [None, Precondition(version=VERSION)])
+@pytest.mark.parametrize("precondition", [None, Precondition(versions=(VERSION,))])
 def test_an_unlimited_scope_leaves_the_precondition_as_it_is(precondition: Precondition | None) -> None:
     assert _within(SessionScope(), precondition) is precondition
 
 
 def test_an_agents_scope_goes_into_the_precondition() -> None:
     assert _within(AGENT_SCOPE, None) == Precondition(scope=AGENT_SCOPE)
-    given = Precondition(version=VERSION, unmodified_since_ticks=UPDATED)
+    given = Precondition(versions=(VERSION,), unmodified_since_ticks=UPDATED)
     assert _within(AGENT_SCOPE, given) == Precondition(VERSION, UPDATED, AGENT_SCOPE)
 
 

@@ -15,11 +15,16 @@ from sochat.domain.rights import SessionScope
 class Precondition:
     """Conditions a write checks inside its transaction (If-Match, If-Unmodified-Since, the caller's scope)."""
 
-    version: int | None = None
+    # If-Match: the stored versions the write accepts (any of them, RFC 9110); None: no version is asked for.
+    versions: tuple[int, ...] | None = None
     unmodified_since_ticks: int | None = None
     # The sessions the caller may see (sochat.domain.rights decides): a stored session outside it counts as
     # not stored, so the write answers exactly as for an id that is not stored. None: every session.
     scope: SessionScope | None = None
+
+    def refuses_version(self, version: int) -> bool:
+        """True when If-Match named versions and ``version`` (the stored one) is none of them."""
+        return self.versions is not None and version not in self.versions
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,11 +33,11 @@ def check_precondition(session_id: int, row: tuple[int, int, int | None] | None,
     """
     hidden = row is not None and precondition.scope is not None and not precondition.scope.admits(row[2])
     if row is None or hidden:
-        if precondition.version is not None:
+        if precondition.versions is not None:
             raise PreconditionFailed(f"ChatSession {session_id} does not exist, so it cannot match If-Match")
         return not hidden
     version, updated_ticks, _ = row
-    if precondition.version is not None and version != precondition.version:
+    if precondition.refuses_version(version):
         raise PreconditionFailed(f"ChatSession {session_id} has changed since the ETag you sent; nothing was saved")
     if precondition.unmodified_since_ticks is not None and updated_ticks > precondition.unmodified_since_ticks:
         raise PreconditionFailed(f"ChatSession {session_id} has changed since If-Unmodified-Since; nothing was saved")

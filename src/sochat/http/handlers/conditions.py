@@ -34,13 +34,13 @@ def validator_headers(view: ChatSessionView) -> list[tuple[str, str]]:
 
 def write_precondition(request: Request, chat_session_id: int) -> Precondition | None:
     """If-Match / If-Unmodified-Since as a Precondition the store checks inside the write."""
-    version = _if_match_version(request.headers.get("if-match"), chat_session_id)
+    versions = _if_match_versions(request.headers.get("if-match"), chat_session_id)
     since = _http_date_header(request, "if-unmodified-since")
-    if version is None and since is None:
+    if versions is None and since is None:
         return None
     # The row's last write must not be later than the end of the second the client named.
     since_ticks = None if since is None else (since + 1) * datetimes.TICKS_PER_SECOND - 1
-    return Precondition(version=version, unmodified_since_ticks=since_ticks)
+    return Precondition(versions=versions, unmodified_since_ticks=since_ticks)
 
 
 def if_match_any(request: Request, chat_session_id: int) -> bool:
@@ -69,14 +69,20 @@ def not_modified(request: Request, view: ChatSessionView) -> bool:
     return since is not None and view.updated_ticks // datetimes.TICKS_PER_SECOND <= since
 
 
-def _if_match_version(header: str | None, chat_session_id: int) -> int | None:
+def _if_match_versions(header: str | None, chat_session_id: int) -> tuple[int, ...] | None:
+    """The versions of this session that If-Match names; the write goes ahead when the stored one is any of
+    them (RFC 9110 13.1.1). The comparison is strong: a weak tag (W/"...") or an unquoted one names no version."""
     if header is None or header.strip() == "*":
         return None
+    versions: list[int] = []
     for tag in header.split(","):
         named = _tag_version(tag, "If-Match")
-        if named is not None and named[0] == str(chat_session_id):
-            return named[1]
-    raise PreconditionFailed(f"If-Match names no version of ChatSession {chat_session_id}; nothing was saved")
+        strong = tag.strip().startswith('"') and tag.strip().endswith('"')
+        if named is not None and strong and named[0] == str(chat_session_id):
+            versions.append(named[1])
+    if not versions:
+        raise PreconditionFailed(f"If-Match names no version of ChatSession {chat_session_id}; nothing was saved")
+    return tuple(versions)
 
 
 def _tag_version(tag: str, header: str) -> tuple[str, int] | None:

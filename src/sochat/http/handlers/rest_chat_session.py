@@ -137,7 +137,7 @@ async def patch(ctx: Context) -> Response:
     client_precondition = write_precondition(ctx.request, chat_session_id)
     # If-Match (a tag or *) on a session that is not stored is a 412, as PUT and Save answer (RFC 9110).
     match_any = if_match_any(ctx.request, chat_session_id)
-    needs_match = match_any or (client_precondition is not None and client_precondition.version is not None)
+    needs_match = match_any or (client_precondition is not None and client_precondition.versions is not None)
     deadline = time.monotonic() + _PATCH_DEADLINE_SECONDS
     while True:
         try:
@@ -156,7 +156,7 @@ async def patch(ctx: Context) -> Response:
         session.chat_session_id = chat_session_id
         try:
             view = await ctx.agents.sessions.save_chat_session_entity(
-                ctx.user(), session, must_exist=True, precondition=Precondition(version=stored.version)
+                ctx.user(), session, must_exist=True, precondition=Precondition(versions=(stored.version,))
             )
         except PreconditionFailed:
             # Someone else wrote between our read and write: apply the patch again to their version,
@@ -195,7 +195,7 @@ async def _stored(ctx: Context) -> ChatSessionView:
 
 def _check_now(stored: ChatSessionView, precondition: Precondition) -> None:
     """The client's If-Match / If-Unmodified-Since against the version the patch starts from."""
-    if precondition.version is not None and precondition.version != stored.version:
+    if precondition.refuses_version(stored.version):
         raise PreconditionFailed(
             f"ChatSession {stored.session.chat_session_id} has changed since the ETag you sent; nothing was saved"
         )
