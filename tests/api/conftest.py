@@ -10,7 +10,7 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 import pytest
 
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.api import GET, SAVE, TJE0, error_message
 from support.inprocess import opener
 

@@ -23,8 +23,8 @@ from sochat.app import SochatApp
 from sochat.cli import main as sochat_cli
 from sochat.domain import datetimes
 from sochat.security.tokens import new_access_token, new_secret, new_ticket, token_hash
-from sochat.store.protocol import NewToken, Store
-from sochat.store.sqlite import SqliteStore
+from sochat.store.records import NewToken
+from sochat.store.store import Store
 from support.api import ERROR_KEYS, SAVE, TJE0
 from support.inprocess import client_for, in_process, new_client
 from support.servers import PYTHON_SOCHAT
@@ -99,7 +99,7 @@ def set_cookies(response: httpx.Response) -> dict[str, SimpleCookie]:
 class AuthApi:
     """An httpx client on an in-process app, as seen from a non-loopback address, plus the database."""
 
-    def __init__(self, app: SochatApp, client: httpx.AsyncClient, store: SqliteStore, db_path: Path) -> None:
+    def __init__(self, app: SochatApp, client: httpx.AsyncClient, store: Store, db_path: Path) -> None:
         self.app = app
         self.client = client
         self.store = store
@@ -155,16 +155,18 @@ class AuthApi:
         xsrf = new_secret() if kind == "session" else None
         used = ticks_now(-used_ago)
         idle_ticks = 0 if idle is None else int(idle.total_seconds()) * datetimes.TICKS_PER_SECOND
-        await self.store.add_token(
-            NewToken(
-                token_hash(secret),
-                kind,
-                user_id,
-                ticks_now(expires_in),
-                idle_ticks=idle_ticks,
-                xsrf_hash=None if xsrf is None else token_hash(xsrf),
-            ),
-            used,
+        await self.store.write(
+            lambda unit: unit.tokens.add(
+                NewToken(
+                    token_hash(secret),
+                    kind,
+                    user_id,
+                    ticks_now(expires_in),
+                    idle_ticks=idle_ticks,
+                    xsrf_hash=None if xsrf is None else token_hash(xsrf),
+                ),
+                used,
+            )
         )
         return secret, xsrf
 
@@ -231,6 +233,8 @@ def python_sochat() -> list[str]:
     return list(PYTHON_SOCHAT)
 
 
-def user_id(store: SqliteStore, name: str) -> int:
+def user_id(store: Store, name: str) -> int:
     """The associate id of a demo user."""
-    return next(u.associate_id for u in store.list_users() if u.user_name == name)
+    return next(
+        u.associate_id for u in store.run_admin(lambda unit: unit.users.list(), write=False) if u.user_name == name
+    )

@@ -17,14 +17,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from sochat.store.sqlite import SqliteStore
+from sochat.store.store import Store
 from support.inprocess import opener
 
 AuthFactory = Callable[..., AbstractAsyncContextManager[AuthApi]]
 
 
 @pytest.fixture
-def auth_factory(store: SqliteStore, db_path: Path) -> AuthFactory:
+def auth_factory(store: Store, db_path: Path) -> AuthFactory:
     """Open the app with the given Settings fields, as an async context manager yielding an AuthApi."""
 
     return opener(store, lambda opened: AuthApi(opened.app, opened.client, store, db_path), address=(REMOTE, 5000))

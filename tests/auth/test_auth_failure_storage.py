@@ -20,7 +20,7 @@ from auth_support import app_client
 
 from sochat.agents.lockout import NAME_BUCKETS
 from sochat.security import passwords
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.api import GET
 
 pytestmark = pytest.mark.anyio

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from auth_support import LOGIN, TOKEN, app_client
 
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.api import GET
 
 pytestmark = pytest.mark.anyio

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from crm_support import OTHER_AGENT, USERS, Crm, CrmFactory
 
-from sochat.store.protocol import Store
-from sochat.store.sqlite import SqliteStore
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from support.databases import copy_sqlite, load_cheap_demo, postgres_copy, postgres_template, sqlite_template
 from support.inprocess import opener
 
@@ -20,7 +20,9 @@ def _load_company(store: Store) -> None:
     """Migrate ``store`` and load the demo company, passwords hashed at argon2's lowest cost."""
     store.migrate()
     load_cheap_demo(store, sessions=True)
-    ids = {record.user_name: record.associate_id for record in store.list_users()}
+    ids = {
+        record.user_name: record.associate_id for record in store.run_admin(lambda unit: unit.users.list(), write=False)
+    }
     expected = {user.name: user.associate_id for user in (*USERS.values(), OTHER_AGENT)}
     assert ids == expected, ids
 
@@ -47,8 +49,8 @@ def company_path(company_database: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def company_store(company_path: Path) -> Iterator[SqliteStore]:
-    store = SqliteStore(company_path)
+def company_store(company_path: Path) -> Iterator[Store]:
+    store = Store(SqliteEngine(company_path))
     assert store.migrate() == []
     yield store
     store.close()
@@ -74,7 +76,7 @@ def _crm_factory(store: Store) -> CrmFactory:
 
 
 @pytest.fixture
-def crm_factory(company_store: SqliteStore) -> CrmFactory:
+def crm_factory(company_store: Store) -> CrmFactory:
     """Open an app with the given Settings fields on the test's copy of the company."""
     return _crm_factory(company_store)
 

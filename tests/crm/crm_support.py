@@ -15,7 +15,7 @@ import httpx
 from click.testing import CliRunner, Result
 
 from sochat.cli import main
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.api import CREATE_DEFAULT as CREATE_DEFAULT  # the paths, re-exported for this folder
 from support.api import DELETE as DELETE
 from support.api import GET as GET
@@ -345,7 +345,7 @@ class Crm:
 
     async def count(self) -> int:
         """How many sessions are stored."""
-        return sum((await self.store.count_chat_sessions_by_status()).values())
+        return sum((await self.store.read(lambda unit: unit.sessions.count_by_status())).values())
 
 
 # Opens an app on the test's copy of the company with the given Settings fields (conftest.py's crm_factory).

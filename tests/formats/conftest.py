@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from sochat.app import SochatApp
-from sochat.store.sqlite import SqliteStore
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from support import bodies
 from support.api import GET, SAVE, TJE0_BASIC
 from support.databases import load_cheap_demo, sqlite_session_count
@@ -87,7 +88,7 @@ def formats_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def formats_app(formats_db: Path) -> Iterator[SochatApp]:
     """The real app on a real SQLite store, started once: Basic logins are argon2-verified once, then cached."""
-    store = SqliteStore(formats_db)
+    store = Store(SqliteEngine(formats_db))
     store.migrate()
     load_cheap_demo(store)
     try:

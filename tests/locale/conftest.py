@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from locale_support import LocaleApi
 
-from sochat.store.sqlite import SqliteStore
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from support.inprocess import in_process
 
 ApiOpener = Callable[..., AbstractAsyncContextManager[LocaleApi]]
@@ -24,7 +25,7 @@ def open_api(db_path: Path) -> ApiOpener:
 
     @asynccontextmanager
     async def opener(**settings: Any) -> AsyncIterator[LocaleApi]:
-        store = SqliteStore(db_path)
+        store = Store(SqliteEngine(db_path))
         store.migrate()
         try:
             async with in_process(store, **settings) as opened:

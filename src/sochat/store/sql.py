@@ -93,10 +93,11 @@ ONE: ColumnElement[int] = literal_column("1")
 class Connection:
     """The statements of a unit of work (sochat.store.repositories.Unit) on its DBAPI connection."""
 
-    def __init__(self, connection: Any, dialect: str) -> None:
+    def __init__(self, connection: Any, dialect: str, integrity_error: type[Exception]) -> None:
         self.connection = connection
         self._execute: Callable[[str, dict[str, object]], Cursor] = connection.execute
         self.dialect = dialect
+        self.integrity_error = integrity_error  # the driver's: a write broke a uniqueness or foreign key rule
 
     def lend(self, url: str, work: Callable[[sqlalchemy.Connection], T], **options: Any) -> T:
         """Run ``work`` (a migration) on this unit's connection through SQLAlchemy, inside this unit's transaction:

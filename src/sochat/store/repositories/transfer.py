@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy import Text, bindparam, cast, func, insert, select
 
 from sochat.domain.chat_session import ChatSession
+from sochat.domain.errors import ImportConflict
 from sochat.domain.principal import Role
-from sochat.store.records import AssociateRow, ReferenceRow, Row, TopicRow
-from sochat.store.repositories.sessions import ALL_SESSIONS, new_id, stored
+from sochat.store.records import AssociateRow, NewTopic, ReferenceRow, Row, TopicRow
+from sochat.store.repositories.sessions import ALL_SESSIONS, new_id, now_ticks, stored
 from sochat.store.rules import ASSOCIATE_COLUMNS, replaces_credentials
 from sochat.store.schema import associate, chat_topic, reference_record
 from sochat.store.sql import Repository, Statement, upsert
 from sochat.store.sql import Row as DbRow
-
-if TYPE_CHECKING:
-    pass
 
 _A, _C, _R = associate.c, chat_topic.c, reference_record.c
 _TOPIC = ["name", "description", "welcome_message"]
@@ -72,6 +70,30 @@ def _associate_row(r: DbRow) -> AssociateRow:
 
 
 class Transfer(Repository):
+    def load(self, rows: Iterable[Row]) -> dict[str, int]:
+        """Upsert every row by id (all or nothing: the job's one transaction); answer counts per kind.
+
+        Rows with id 0 are inserted with a fresh id. Ids given explicitly are never handed out again.
+        """
+        now = now_ticks()
+        counts: dict[str, int] = {}
+        highest: dict[str, int] = {}  # the largest explicit id per kind
+        try:
+            for row in rows:
+                kind, given = self.put(row, now)
+                counts[kind] = counts.get(kind, 0) + 1
+                highest[kind] = max(highest.get(kind, 0), given)
+        except self.unit.integrity_error as exc:
+            reason = str(exc).strip().splitlines()[0]
+            raise ImportConflict(f"the import breaks a uniqueness rule ({reason}); nothing was loaded") from None
+        for kind, given in highest.items():
+            if given and kind in ID_COLUMNS:
+                self.unit.ids_given(*ID_COLUMNS[kind], given)
+        return counts
+
+    def add_topic(self, topic: NewTopic) -> int:
+        return self.topic(TopicRow(0, topic.name, topic.description, topic.welcome_message))[0]
+
     def put(self, row: Row, now: int) -> tuple[str, int]:
         """Upsert one row by id (a fresh id for id 0); answer its kind and the id it gave (0: a fresh one)."""
         if isinstance(row, ChatSession):
