@@ -25,7 +25,7 @@ class Refused(Exception):
 
 
 def two_writes_then_fail(unit: Unit) -> None:
-    saved = unit.sessions.save(ChatSession(customer_name="first"), NOW, create_if_missing=True)
+    saved = unit.sessions.save(ChatSession(customer_name="first"), create_if_missing=True)
     assert saved.stored is not None
     assert unit.sessions.get(saved.stored.session.chat_session_id) is not None  # the job sees its own write
     unit.users.add(NewAssociate("second", Role.AGENT, None))
