@@ -68,6 +68,19 @@ def upsert(dialect: str, table: TableClause) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+def upsert_by(table: Any, keys: Sequence[str], *on: str, **also: Any) -> Callable[[str], Any]:
+    """The builder of an upsert by the ``on`` columns that sets ``keys`` from the new row, and ``also``."""
+
+    def build(d: str) -> Any:
+        statement = upsert(d, table)
+        changes = {key: statement.excluded[key] for key in keys}
+        if "password_hash" in table.c:  # a row without a hash keeps the stored one
+            changes["password_hash"] = func.coalesce(statement.excluded.password_hash, table.c.password_hash)
+        return statement.on_conflict_do_update(index_elements=[table.c[name] for name in on], set_=changes | also)
+
+    return build
+
+
 def same_name(dialect: str, column: Column[str], value: ColumnElement[str]) -> ColumnElement[bool]:
     """A name equal ignoring ASCII case: SQLite's NOCASE column, PostgreSQL's lower() under "C" (its index)."""
     if dialect == "sqlite":

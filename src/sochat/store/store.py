@@ -10,43 +10,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Protocol, TypeVar
-
-import sqlalchemy
+from typing import TYPE_CHECKING, TypeVar
 
 from sochat.store.records import Row
 from sochat.store.repositories import Unit
 from sochat.store.repositories.transfer import Transfer
-from sochat.store.sql import Row as DbRow
+
+if TYPE_CHECKING:  # the engines import the driver; mypy checks both against what Store asks of them
+    from sochat.store.postgres import PostgresEngine
+    from sochat.store.sqlite import SqliteEngine
 
 T = TypeVar("T")
 Observer = Callable[[str, float], None]
 
 
-class Engine(Protocol):
-    dialect: str
-
-    async def read(self, job: Callable[[Unit], T], point: bool) -> T: ...
-
-    async def write(self, job: Callable[[Unit], T]) -> T: ...
-
-    def admin(self, job: Callable[[Unit], T], write: bool) -> T: ...
-
-    def stream(self, text: str, params: dict[str, object]) -> Iterator[DbRow]: ...
-
-    def migrate(self, upgrade: Callable[[sqlalchemy.Connection], T]) -> T: ...
-
-    async def ping(self) -> None: ...
-
-    def integrity_check(self) -> str: ...
-
-    def close(self) -> None: ...
-
-
 class Store:
     """Async storage for request handling, plus synchronous administration for the CLI."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: SqliteEngine | PostgresEngine) -> None:
         self.engine = engine
         self.observe: Observer | None = None  # told each request-path job's duration (sochat_database_seconds)
 

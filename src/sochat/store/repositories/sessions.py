@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
@@ -17,7 +16,7 @@ from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.store.records import ListPage, SaveOutcome, StoredChatSession
 from sochat.store.rules import check_precondition, replay_of
 from sochat.store.schema import chat_session, idempotency_key
-from sochat.store.sql import ONE, Repository, Row, Statement, upsert
+from sochat.store.sql import ONE, Repository, Row, Statement, upsert_by
 from sochat.store.sql_query import list_statement
 
 COLUMNS = [field.attr for field in FIELDS]
@@ -40,15 +39,11 @@ _COUNT = Statement(lambda d: select(chat_session.c.status, func.count()).group_b
 ALL_SESSIONS = Statement(lambda d: select(*STORED).order_by(_session_id))
 
 
-def _upsert(d: str) -> Any:
-    statement = upsert(d, chat_session)
-    changes = {name: statement.excluded[name] for name in [*DATA, "updated_ticks"]}
-    return statement.on_conflict_do_update(
-        index_elements=[_session_id], set_={**changes, "row_version": chat_session.c.row_version + ONE}
-    )
-
-
-_UPSERT = Statement(_upsert, keys=[*COLUMNS, "updated_ticks"], explicit_id=True)
+_UPSERT = Statement(
+    upsert_by(chat_session, [*DATA, "updated_ticks"], "chat_session_id", row_version=chat_session.c.row_version + ONE),
+    keys=[*COLUMNS, "updated_ticks"],
+    explicit_id=True,
+)
 
 
 @functools.cache

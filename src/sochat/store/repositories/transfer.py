@@ -4,37 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, func, insert, select
+from sqlalchemy import Text, bindparam, cast, insert, select
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.errors import ImportConflict
 from sochat.domain.principal import Role
-from sochat.store.records import AssociateRow, NewTopic, ReferenceRow, Row, TopicRow
+from sochat.store.records import ASSOCIATE_COLUMNS, AssociateRow, NewTopic, ReferenceRow, Row, TopicRow
 from sochat.store.repositories.sessions import ALL_SESSIONS, new_id, now_ticks, stored
-from sochat.store.rules import ASSOCIATE_COLUMNS, replaces_credentials
+from sochat.store.rules import replaces_credentials
 from sochat.store.schema import associate, chat_topic, reference_record
-from sochat.store.sql import Repository, Statement, upsert
+from sochat.store.sql import Repository, Statement, upsert_by
 from sochat.store.sql import Row as DbRow
 
 _A, _C, _R = associate.c, chat_topic.c, reference_record.c
 _TOPIC = ["name", "description", "welcome_message"]
 
 
-def _upsert(table: Any, keys: list[str], *on: str) -> Callable[[str], Any]:
-    def build(d: str) -> Any:
-        statement = upsert(d, table)
-        changes = {key: statement.excluded[key] for key in keys}
-        if "password_hash" in table.c:  # a row without a hash keeps the stored one
-            changes["password_hash"] = func.coalesce(statement.excluded.password_hash, table.c.password_hash)
-        return statement.on_conflict_do_update(index_elements=[table.c[name] for name in on], set_=changes)
-
-    return build
-
-
 _ASSOCIATE_UPSERT = Statement(
-    _upsert(associate, list(ASSOCIATE_COLUMNS), "associate_id"),
+    upsert_by(associate, ASSOCIATE_COLUMNS, "associate_id"),
     keys=["associate_id", *ASSOCIATE_COLUMNS, "password_hash"],
     explicit_id=True,
 )
@@ -43,10 +31,10 @@ _ASSOCIATE_INSERT = Statement(
 )
 _STORED_ASSOCIATE = Statement(lambda d: select(_A.password_hash, _A.deleted).where(_A.associate_id == bindparam("id")))
 _TOPIC_UPSERT = Statement(
-    _upsert(chat_topic, _TOPIC, "chat_topic_id"), keys=["chat_topic_id", *_TOPIC], explicit_id=True
+    upsert_by(chat_topic, _TOPIC, "chat_topic_id"), keys=["chat_topic_id", *_TOPIC], explicit_id=True
 )
 _TOPIC_INSERT = Statement(lambda d: insert(chat_topic).returning(_C.chat_topic_id), keys=_TOPIC)
-_REFERENCE_UPSERT = Statement(_upsert(reference_record, ["data"], "carrier", "id"), keys=["carrier", "id", "data"])
+_REFERENCE_UPSERT = Statement(upsert_by(reference_record, ["data"], "carrier", "id"), keys=["carrier", "id", "data"])
 
 _ASSOCIATES = Statement(
     lambda d: select(_A.associate_id, *(_A[c] for c in ASSOCIATE_COLUMNS), _A.password_hash).order_by(_A.associate_id)
