@@ -34,6 +34,7 @@ from sochat.security.tokens import (
 from sochat.security.usernames import is_user_name
 from sochat.settings import Settings
 from sochat.store.records import NewToken, UserRecord
+from sochat.store.repositories import Unit
 from sochat.store.store import Store
 
 # The logger keeps the name it had while this code lived in sochat.http.auth: operators filter on it.
@@ -207,33 +208,19 @@ class AuthenticationAgent:
         now = now_ticks()
         ticket, session, xsrf = new_ticket(), new_secret(), new_secret()
         end_of_life = now + settings.ticket_lifetime_hours * 60 * MINUTE
-        await self._store.write(
-            lambda unit: unit.tokens.add(
-                NewToken(
-                    token_hash(ticket),
-                    "ticket",
-                    user.associate_id,
-                    end_of_life,
-                    idle_ticks=settings.ticket_idle_minutes * MINUTE,
-                ),
-                now,
-            ),
-            "add_token",
-        )
-        await self._store.write(
-            lambda unit: unit.tokens.add(
-                NewToken(
-                    token_hash(session),
-                    "session",
-                    user.associate_id,
-                    end_of_life,
-                    idle_ticks=settings.session_idle_minutes * MINUTE,
-                    xsrf_hash=token_hash(xsrf),
-                ),
-                now,
-            ),
-            "add_token",
-        )
+        tokens = [
+            NewToken(token_hash(secret), kind, user.associate_id, end_of_life, idle * MINUTE, xsrf_hash=xsrf_hash)
+            for secret, kind, idle, xsrf_hash in (
+                (ticket, "ticket", settings.ticket_idle_minutes, None),
+                (session, "session", settings.session_idle_minutes, token_hash(xsrf)),
+            )
+        ]
+
+        def add_tokens(unit: Unit) -> None:  # one job: both are stored, or neither
+            for token in tokens:
+                unit.tokens.add(token, now)
+
+        await self._store.write(add_tokens, "add_token")
         return LoginResult(user, ticket, session, xsrf, settings.ticket_idle_minutes)
 
     async def logout(self, principal: Principal) -> None:
