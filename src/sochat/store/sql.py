@@ -14,6 +14,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, TableClause
 
+from sochat.domain.errors import Conflict, IdsExhausted
+from sochat.domain.fields import INT32_MAX
+
 if TYPE_CHECKING:
     from sochat.store.repositories import Unit
 
@@ -165,8 +168,29 @@ class _Lent:
     def close(self) -> None: ...
 
 
+def new_id(given: int, kind: str) -> int:
+    """Refuse an id above int32: SQLite's rowid goes on to 2**63, SuperOffice's ids and our PostgreSQL columns
+    stop at 2**31 - 1 (PostgreSQL's sequences refuse by themselves). Raised inside the transaction, it undoes the
+    row."""
+    if given > INT32_MAX:
+        raise IdsExhausted(kind)
+    return given
+
+
 class Repository:
     """The statements on one kind of record, over a unit of work."""
 
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
+
+    def insert(self, statement: Statement, kind: str, taken: str = "", /, **params: object) -> int:
+        """Run an INSERT ... RETURNING the new id of a ``kind`` record; with ``taken``, a broken uniqueness rule
+        is a Conflict saying so."""
+        try:
+            row = self.unit.one(statement, **params)
+        except self.unit.integrity_error:
+            if not taken:
+                raise
+            raise Conflict(taken) from None
+        assert row is not None
+        return new_id(row[0], kind)

@@ -8,11 +8,10 @@ from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, case, delete, exists, false, func, insert, null, or_, select, true, update
 
-from sochat.domain.errors import Conflict
 from sochat.domain.principal import Role
 from sochat.security.usernames import is_user_name
 from sochat.store.records import AppRecord, NewAssociate, NewToken, TokenRecord, UserRecord
-from sochat.store.repositories.sessions import new_id, now_ticks
+from sochat.store.repositories.sessions import now_ticks
 from sochat.store.schema import application, associate, auth_failure, auth_token, chat_session, chat_topic
 from sochat.store.sql import ONE, ZERO, Repository, Row, Statement, among, larger, same_name, upsert
 
@@ -70,12 +69,7 @@ class Users(Repository):
     def add(self, new: NewAssociate) -> int:
         values = {name: getattr(new, name) for name in _NEW_USER}
         values.update(name=new.name or new.user_name, role=new.role.value)
-        try:
-            row = self.unit.one(_ADD_USER, **values)
-        except self.unit.integrity_error:
-            raise Conflict(f"a user named {new.user_name!r} exists already") from None
-        assert row is not None
-        return new_id(row[0], "Associate")
+        return self.insert(_ADD_USER, "Associate", f"a user named {new.user_name!r} exists already", **values)
 
     def set_password(self, user_name: str, password_hash: str) -> bool:
         """Set the hash and revoke every ticket, access token and browser session of the user (a new password
@@ -245,14 +239,8 @@ def _app(row: Row) -> AppRecord:
 
 class Applications(Repository):
     def add(self, name: str, token_hash: str, owner_id: int | None) -> int:
-        try:
-            row = self.unit.one(
-                _ADD_APP, name=name, token_hash=token_hash, owner_id=owner_id, created_ticks=now_ticks()
-            )
-        except self.unit.integrity_error:
-            raise Conflict(f"an application named {name!r} exists already") from None
-        assert row is not None
-        return new_id(row[0], "application")
+        values = {"name": name, "token_hash": token_hash, "owner_id": owner_id, "created_ticks": now_ticks()}
+        return self.insert(_ADD_APP, "application", f"an application named {name!r} exists already", **values)
 
     def list(self) -> list[AppRecord]:
         return [_app(row) for row in self.unit.run(_APPS).fetchall()]

@@ -9,14 +9,13 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from sochat.domain import datetimes
 from sochat.domain.chat_session import FIELDS, ChatSession
-from sochat.domain.errors import IdsExhausted
-from sochat.domain.fields import INT32_MAX, Kind
+from sochat.domain.fields import Kind
 from sochat.domain.query import ListQuery
 from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.store.records import ListPage, SaveOutcome, StoredChatSession
 from sochat.store.rules import check_precondition, replay_of
 from sochat.store.schema import chat_session, idempotency_key
-from sochat.store.sql import ONE, Repository, Row, Statement, upsert_by
+from sochat.store.sql import ONE, Repository, Row, Statement, new_id, upsert_by
 from sochat.store.sql_query import list_statement
 
 COLUMNS = [field.attr for field in FIELDS]
@@ -73,15 +72,6 @@ def stored(row: Row) -> StoredChatSession:
 
 def values_of(session: ChatSession) -> dict[str, object]:
     return {name: getattr(session, name) for name in DATA}
-
-
-def new_id(given: int, kind: str) -> int:
-    """Refuse an id above int32: SQLite's rowid goes on to 2**63, SuperOffice's ids and our PostgreSQL columns
-    stop at 2**31 - 1 (PostgreSQL's sequences refuse by themselves). Raised inside the transaction, it undoes the
-    row."""
-    if given > INT32_MAX:
-        raise IdsExhausted(kind)
-    return given
 
 
 class Sessions(Repository):
@@ -162,9 +152,7 @@ class Sessions(Repository):
         if session.chat_session_id > 0:
             self.unit.run(_UPSERT, chat_session_id=session.chat_session_id, updated_ticks=now, **values_of(session))
             return session.chat_session_id
-        row = self.unit.one(_INSERT, updated_ticks=now, **values_of(session))
-        assert row is not None
-        new_id(row[0], "ChatSession")
+        self.insert(_INSERT, "ChatSession", updated_ticks=now, **values_of(session))
         return 0
 
 

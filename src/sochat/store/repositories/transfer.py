@@ -11,7 +11,7 @@ from sochat.domain.chat_session import ChatSession
 from sochat.domain.errors import ImportConflict
 from sochat.domain.principal import Role
 from sochat.store.records import ASSOCIATE_COLUMNS, AssociateRow, NewTopic, ReferenceRow, Row, TopicRow
-from sochat.store.repositories.sessions import ALL_SESSIONS, new_id, now_ticks, stored
+from sochat.store.repositories.sessions import ALL_SESSIONS, now_ticks, stored
 from sochat.store.rules import replaces_credentials
 from sochat.store.schema import associate, chat_topic, reference_record
 from sochat.store.sql import Repository, Statement, upsert_by
@@ -99,9 +99,7 @@ class Transfer(Repository):
         if row.chat_topic_id > 0:
             self.unit.run(_TOPIC_UPSERT, chat_topic_id=row.chat_topic_id, **values)
             return row.chat_topic_id, row.chat_topic_id
-        created = self.unit.one(_TOPIC_INSERT, **values)
-        assert created is not None
-        return new_id(created[0], "ChatTopic"), 0
+        return self.insert(_TOPIC_INSERT, "ChatTopic", **values), 0
 
     def _associate(self, row: AssociateRow) -> int:
         """Revokes the credentials of a stored user whose password the row changes or whom it retires, as
@@ -109,9 +107,7 @@ class Transfer(Repository):
         values = {name: getattr(row, name) for name in ASSOCIATE_COLUMNS}
         values.update(name=row.name or row.user_name, role=row.role.value, password_hash=row.password_hash)
         if row.associate_id <= 0:
-            created = self.unit.one(_ASSOCIATE_INSERT, **values)
-            assert created is not None
-            new_id(created[0], "Associate")
+            self.insert(_ASSOCIATE_INSERT, "Associate", **values)
             return 0
         before = self.unit.one(_STORED_ASSOCIATE, id=row.associate_id)
         if replaces_credentials(None if before is None else (before[0], before[1]), row.password_hash, row.deleted):
