@@ -60,12 +60,10 @@ def user_add(name: str, password: str, role: str, full_name: str, database_url: 
             raise click.ClickException(f"user {name!r} was deleted; a deleted user's name is not given out again")
         if taken is not None:
             raise click.ClickException(f"user {name!r} exists already; use `sochat user passwd` to change it")
+        # hashed before the job: argon2 must not hold SQLite's write transaction (a running server waits on it)
+        new = NewAssociate(name, Role(role), hash_password(password), full_name=full_name, formal_name=full_name)
         try:
-            associate_id = store.run_admin(
-                lambda unit: unit.users.add(
-                    NewAssociate(name, Role(role), hash_password(password), full_name=full_name, formal_name=full_name)
-                )
-            )
+            associate_id = store.run_admin(lambda unit: unit.users.add(new))
         except SochatError as exc:  # added by someone else since the check above
             raise click.ClickException(str(exc)) from exc
     click.echo(f"added user {name} (AssociateId {associate_id}, role {role})")
@@ -89,7 +87,8 @@ def user_passwd(name: str, password: str, database_url: str) -> None:
     check_password(password)
     with opened_store(database_url) as store:
         store.migrate()
-        if not store.run_admin(lambda unit: unit.users.set_password(name, hash_password(password))):
+        hashed = hash_password(password)  # before the job, so argon2 does not hold the write transaction
+        if not store.run_admin(lambda unit: unit.users.set_password(name, hashed)):
             raise click.ClickException(f"no user named {name!r}")
     click.echo(f"password changed for {name}; their tickets, access tokens and browser sessions have ended")
 
