@@ -40,14 +40,15 @@ def _basic(user: str, password: str) -> str:
 def _add_users(database_url: str, names: list[str]) -> None:
     from sochat.domain.principal import Role
     from sochat.security.passwords import hash_password
-    from sochat.store.protocol import NewAssociate
+    from sochat.store.records import NewAssociate
     from sochat.store.url import open_store
 
     hashed = hash_password(PASSWORD)
     store = open_store(database_url)
     try:
-        for name in names:
-            store.add_associate(NewAssociate(name, Role.AGENT, hashed, name=name))
+        store.run_admin(
+            lambda unit: [unit.users.add(NewAssociate(name, Role.AGENT, hashed, name=name)) for name in names]
+        )
     finally:
         store.close()
 

@@ -31,7 +31,7 @@ from sochat.http.routes import match
 from sochat.observability import Observability, parse_faults, parse_thresholds
 from sochat.security.passwords import VerifiedCredentials
 from sochat.settings import Settings
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from sochat.store.url import open_store
 
 Scope = MutableMapping[str, Any]

@@ -16,8 +16,8 @@ from sochat.domain.chat_session import ChatSession
 from sochat.domain.enums import CHAT_SESSION_STATUS
 from sochat.domain.principal import Role
 from sochat.security.passwords import hash_password
-from sochat.store.protocol import NewAssociate, NewTopic, Store
-from sochat.store.records import ReferenceRow, Row
+from sochat.store.records import NewAssociate, NewTopic, ReferenceRow, Row
+from sochat.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +54,32 @@ _CLOSERS = ("Thanks, that solved it!", "Have a great day!", "Ok, I will try that
 SESSION_COUNT = 300
 
 
+def _initials(full_name: str) -> str:
+    return "".join(part[0] for part in full_name.split()).upper()
+
+
 def load_demo(store: Store, *, sessions: bool = False) -> bool:
     """Load the demo data if the database is empty; answer whether anything was loaded."""
-    if not store.is_empty():
+    if not store.run_admin(lambda unit: unit.users.nothing_stored(), write=False):
         log.info("demo data not loaded: the database already holds data")
         return False
-    for user_name, password, role, full_name in DEMO_USERS:
-        initials = "".join(part[0] for part in full_name.split()).upper()
-        store.add_associate(
-            NewAssociate(
-                user_name, role, hash_password(password), name=initials, full_name=full_name, formal_name=full_name
-            )
+    users = [
+        NewAssociate(
+            user_name,
+            role,
+            hash_password(password),
+            name=_initials(full_name),
+            full_name=full_name,
+            formal_name=full_name,
         )
-    for topic in DEMO_TOPICS:
-        store.add_topic(topic)
+        for user_name, password, role, full_name in DEMO_USERS
+    ]
+    store.run_admin(
+        lambda unit: [unit.users.add(user) for user in users] + [unit.transfer.add_topic(t) for t in DEMO_TOPICS]
+    )
     loaded = ""
     if sessions:
-        counts = store.import_records(_company_rows())
+        counts = store.run_admin(lambda unit: unit.transfer.load(_company_rows()))
         loaded = "; " + ", ".join(f"{count} {kind}" for kind, count in counts.items())
     log.info(
         "demo data loaded: users %s; %d chat topics%s", ", ".join(u for u, *_ in DEMO_USERS), len(DEMO_TOPICS), loaded

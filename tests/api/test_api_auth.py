@@ -107,7 +107,7 @@ async def test_changed_password_stops_working_at_once(api):
     assert (await api.save({}, auth=("tje0", "Tje0"))).status_code == 200
     assert (await api.save({}, auth=("tje0", "Tje0"))).status_code == 200  # now served from the cache
 
-    assert api.store.set_password("tje0", hash_password("N3w-secret"))
+    assert api.store.run_admin(lambda unit: unit.users.set_password("tje0", hash_password("N3w-secret")))
 
     api.error(await api.save({}, auth=("tje0", "Tje0")), 401)
     assert (await api.save({}, auth=("tje0", "N3w-secret"))).status_code == 200

@@ -21,7 +21,7 @@ STRING_PROPERTIES = properties_of_kind("string")
 
 
 async def stored_count(api) -> int:
-    return sum((await api.store.count_chat_sessions_by_status()).values())
+    return sum((await api.store.read(lambda unit: unit.sessions.count_by_status())).values())
 
 
 # -- SO-TimeZone: looked up in the tz database's list, never opened as a path -------------------------------
@@ -300,7 +300,7 @@ async def test_no_id_above_int32_after_importing_the_highest(api):
     """After an import gives the highest int32 id, a create is a 507 saying ids ran out (never an id above
     int32, never a 500) and stores nothing; the imported session still reads and updates."""
     highest = parse_row("ChatSession", {"ChatSessionId": INT32_MAX, "CustomerName": "last"})
-    api.store.import_records([highest])
+    api.store.run_admin(lambda unit: unit.transfer.load([highest]))
     before = await stored_count(api)
     for path, status in ((SAVE, 507), (REST, 507)):
         response = await api.client.post(path, json={"CustomerName": "one too many"}, auth=TJE0)

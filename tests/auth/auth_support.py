@@ -22,9 +22,10 @@ from click.testing import CliRunner, Result
 from sochat.cli import main as sochat_cli
 from sochat.domain import datetimes
 from sochat.security.tokens import new_access_token, new_secret, new_ticket, token_hash
-from sochat.store.protocol import NewToken, Store
+from sochat.store.store import NewToken, Store
 from support.api import ERROR_KEYS, TJE0
 from support.client import Client
+from support.databases import stored_users
 from support.inprocess import in_process, new_client
 from support.servers import PYTHON_SOCHAT
 
@@ -132,17 +133,15 @@ async def store_token(
     xsrf = new_secret() if kind == "session" else None
     used = ticks_now(-used_ago)
     idle_ticks = 0 if idle is None else int(idle.total_seconds()) * datetimes.TICKS_PER_SECOND
-    await auth.store.add_token(
-        NewToken(
-            token_hash(secret),
-            kind,
-            user_id,
-            ticks_now(expires_in),
-            idle_ticks=idle_ticks,
-            xsrf_hash=None if xsrf is None else token_hash(xsrf),
-        ),
-        used,
+    token = NewToken(
+        token_hash(secret),
+        kind,
+        user_id,
+        ticks_now(expires_in),
+        idle_ticks=idle_ticks,
+        xsrf_hash=None if xsrf is None else token_hash(xsrf),
     )
+    await auth.store.write(lambda unit: unit.tokens.add(token, used))
     return secret, xsrf
 
 
@@ -202,4 +201,4 @@ def python_sochat() -> list[str]:
 def user_id(store: Store | None, name: str) -> int:
     """The associate id of a demo user."""
     assert store is not None
-    return next(u.associate_id for u in store.list_users() if u.user_name == name)
+    return next(u.associate_id for u in stored_users(store) if u.user_name == name)

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.client import Client
 from support.databases import Backend
 from support.inprocess import InProcess, opener

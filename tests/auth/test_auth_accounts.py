@@ -20,6 +20,7 @@ from auth_support import (
 )
 
 from support.api import AGENT1, GET, TJE0
+from support.databases import stored_users
 
 pytestmark = pytest.mark.anyio
 
@@ -62,7 +63,7 @@ async def test_import_that_changes_a_password_ends_the_users_credentials(auth, t
     """An imported Associate row with a new PasswordHash ends the user's credentials, like `user passwd`; the
     same row with the stored hash (a re-import of an export) leaves them working."""
     credentials = await signed_in(auth, AGENT1)
-    stored = next(u.password_hash for u in auth.store.list_users() if u.user_name == "agent1")
+    stored = next(u.password_hash for u in stored_users(auth.store) if u.user_name == "agent1")
     same = tmp_path / "same.jsonl"
     same.write_text(associate_line(auth, "agent1", Role="agent", PasswordHash=stored) + "\n", encoding="utf-8")
     assert (await run_cli(auth, "import", str(same))).exit_code == 0
@@ -138,11 +139,11 @@ async def test_user_delete_of_an_unknown_user_fails_clearly(auth):
 )
 async def test_user_add_refuses_names_that_cannot_sign_in(auth, name, message):
     """`sochat user add` refuses a name with a control character or longer than 254 characters; nothing added."""
-    before = len(auth.store.list_users())
+    before = len(stored_users(auth.store))
     result = await run_cli(auth, "user", "add", name, "--password", "x")
     assert result.exit_code != 0
     assert message in result.output
-    assert len(auth.store.list_users()) == before
+    assert len(stored_users(auth.store)) == before
 
 
 async def test_user_add_takes_a_name_of_254_characters(auth):
@@ -157,13 +158,13 @@ async def test_user_add_takes_a_name_of_254_characters(auth):
 async def test_import_refuses_user_names_that_cannot_sign_in(auth, tmp_path: Path, user_name):
     """An imported Associate whose UserName has a control character or 255 characters is a bad row naming
     UserName; nothing is loaded."""
-    before = len(auth.store.list_users())
+    before = len(stored_users(auth.store))
     path = tmp_path / "users.jsonl"
     path.write_text(json.dumps({"type": "Associate", "UserName": user_name}) + "\n", encoding="utf-8")
     result = await run_cli(auth, "import", str(path))
     assert result.exit_code != 0
     assert "users.jsonl:1: UserName" in result.output
-    assert len(auth.store.list_users()) == before
+    assert len(stored_users(auth.store)) == before
 
 
 async def test_cookie_without_xsrf_header_says_the_header_is_missing(auth):

@@ -40,7 +40,7 @@ async def test_basic_wrong_secret_is_401_and_saves_nothing(auth, credentials):
 async def test_basic_old_password_fails_at_once_after_a_change(auth):
     """After the password changes, the old one (already verified and cached) fails on the next call."""
     assert (await auth.save(SAVE_BODY, headers={"Authorization": basic(*TJE0)})).status_code == 200
-    assert auth.store.set_password("tje0", CHEAP.hash("N3w-secret"))
+    assert auth.store.run_admin(lambda unit: unit.users.set_password("tje0", CHEAP.hash("N3w-secret")))
     assert_refused(await auth.save(SAVE_BODY, headers={"Authorization": basic(*TJE0)}))
     response = await auth.save(SAVE_BODY, headers={"Authorization": basic("tje0", "N3w-secret")})
     assert response.status_code == 200, response.text
@@ -92,7 +92,7 @@ async def test_basic_off_when_not_an_enabled_scheme(auth_factory, anyio_backend)
 
 async def test_basic_non_ascii_password_sent_as_utf8(auth):
     """A non-ASCII password sent UTF-8 encoded (the charset the challenge names) is accepted."""
-    assert auth.store.set_password("agent2", CHEAP.hash("Pässwörd-€"))
+    assert auth.store.run_admin(lambda unit: unit.users.set_password("agent2", CHEAP.hash("Pässwörd-€")))
     header = "Basic " + base64.b64encode("agent2:Pässwörd-€".encode()).decode()
     response = await auth.save(SAVE_BODY, headers={"Authorization": header})
     assert response.status_code == 200, response.text

@@ -22,7 +22,7 @@ from auth_support import (
 
 from sochat.agents.lockout import NAME_BUCKETS
 from sochat.security import passwords
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.api import GET
 
 pytestmark = pytest.mark.anyio

@@ -16,7 +16,7 @@ from auth_support import (
     app_client,
 )
 
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.api import GET
 
 pytestmark = pytest.mark.anyio

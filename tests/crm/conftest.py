@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from crm_support import OTHER_AGENT, USERS, CrmFactory
 
-from sochat.store.protocol import Store
-from sochat.store.sqlite import SqliteStore
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from support.client import Client
 from support.databases import (
     Backend,
@@ -23,6 +23,7 @@ from support.databases import (
     postgres_template,
     sqlite_backend,
     sqlite_template,
+    stored_users,
 )
 from support.inprocess import opener
 
@@ -31,7 +32,7 @@ def _load_company(store: Store) -> None:
     """Migrate ``store`` and load the demo company, passwords hashed at argon2's lowest cost."""
     store.migrate()
     load_cheap_demo(store, sessions=True)
-    ids = {record.user_name: record.associate_id for record in store.list_users()}
+    ids = {record.user_name: record.associate_id for record in stored_users(store)}
     expected = {user.name: user.associate_id for user in (*USERS.values(), OTHER_AGENT)}
     assert ids == expected, ids
 
@@ -58,8 +59,8 @@ def company_path(company_database: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def company_store(company_path: Path) -> Iterator[SqliteStore]:
-    store = SqliteStore(company_path)
+def company_store(company_path: Path) -> Iterator[Store]:
+    store = Store(SqliteEngine(company_path))
     assert store.migrate() == []
     yield store
     store.close()

@@ -26,8 +26,10 @@ from crm_support import (
     sqlite_url,
 )
 
-from sochat.store.sqlite import SqliteStore
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from support.client import Client
+from support.databases import stored_users
 from support.inprocess import in_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,16 +211,16 @@ def test_upsert_replaces_reference_records_and_sessions(tmp_path: Path) -> None:
 
 def test_upsert_of_an_associate_keeps_its_password(company_path: Path, tmp_path: Path) -> None:
     """Re-importing a user without PasswordHash replaces its other columns and keeps the password hash."""
-    store = SqliteStore(company_path)
+    store = Store(SqliteEngine(company_path))
     try:
-        hash_before = {u.user_name: u.password_hash for u in store.list_users()}["agent1"]
+        hash_before = {u.user_name: u.password_hash for u in stored_users(store)}["agent1"]
     finally:
         store.close()
     line = '{"type": "Associate", "AssociateId": 2, "UserName": "agent1", "FullName": "Anna B.", "Role": "readonly"}'
     assert import_file(company_path, write_lines(tmp_path / "a.jsonl", [line])).exit_code == 0
-    store = SqliteStore(company_path)
+    store = Store(SqliteEngine(company_path))
     try:
-        users = {u.user_name: u for u in store.list_users()}
+        users = {u.user_name: u for u in stored_users(store)}
     finally:
         store.close()
     assert users["agent1"].associate_id == 2
@@ -385,7 +387,7 @@ async def test_password_hashes_carry_sign_in_over(company_path: Path, tmp_path: 
     statuses = {}
     for name in ("with", "without"):
         assert import_file(tmp_path / f"{name}.db", tmp_path / f"{name}.jsonl").exit_code == 0
-        store = SqliteStore(tmp_path / f"{name}.db")
+        store = Store(SqliteEngine(tmp_path / f"{name}.db"))
         try:
             async with in_process(store) as opened:
                 answers = [

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from sochat.demo import load_demo
-from sochat.store.sqlite import SqliteStore
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from support.api import GET, SAVE, TJE0
 from support.databases import Backend, postgres_backend, sqlite_backend
 from support.servers import Server, Servers
@@ -63,11 +64,13 @@ async def answers(server: Server, ids: list[int]) -> tuple[list[object], int]:
 def test_sqlite_database_moves_to_postgresql_with_export_and_import(postgres_url: str, tmp_path: Path) -> None:
     """export --include-password-hashes, import, advance the sequences: same export, answers, logins, next id."""
     sqlite = sqlite_backend(tmp_path / "sochat.db")
-    store = SqliteStore(tmp_path / "sochat.db")
+    store = Store(SqliteEngine(tmp_path / "sochat.db"))
     try:
         store.migrate()
         assert load_demo(store, sessions=True)  # the demo company, its users with production-cost hashes
-        asyncio.run(store.delete_chat_session(300))  # the highest id is deleted: it must never come back
+        asyncio.run(
+            store.write(lambda unit: unit.sessions.delete(300))
+        )  # the highest id is deleted: it must never come back
     finally:
         store.close()
     dump = tmp_path / "sochat.jsonl"

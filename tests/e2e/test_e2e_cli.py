@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sochat.store.sqlite import SqliteStore
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from support.inprocess import in_process
 from support.servers import run_sochat
 
@@ -83,7 +84,7 @@ async def test_user_added_by_the_cli_can_sign_in(tmp_path, anyio_backend):
     )
     assert result.returncode == 0, result.stderr
 
-    store = SqliteStore(path)
+    store = Store(SqliteEngine(path))
     try:
         async with in_process(store) as opened:
             url = "/api/v1/Agents/Chat/SaveChatSessionEntity"

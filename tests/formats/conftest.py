@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sochat.app import SochatApp
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support import bodies
 from support.client import Client
 from support.databases import Backend, backends_for, postgres_backend, prepare_demo, sqlite_backend

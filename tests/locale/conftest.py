@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager
 
 import pytest
 
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.client import Client
 from support.databases import Backend
 from support.inprocess import opener

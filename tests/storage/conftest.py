@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.databases import BACKENDS, REQUIRE_POSTGRES, Backend, postgres_backend, sqlite_backend
 
 try:

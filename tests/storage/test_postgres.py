@@ -18,9 +18,10 @@ from psycopg.conninfo import conninfo_to_dict
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.errors import Unavailable
-from sochat.store.postgres import PostgresStore, postgres_conninfo
-from sochat.store.protocol import NewTopic
-from sochat.store.sqlite import SqliteStore
+from sochat.store.postgres import PostgresEngine, postgres_conninfo
+from sochat.store.records import NewTopic
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from sochat.store.url import DatabaseUrlError, open_store
 from support.databases import Backend, postgres_backend, unique_name, with_query
 
@@ -95,12 +96,12 @@ def test_url_libpq_cannot_read_is_refused() -> None:
 
 @pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
 def test_open_store_opens_postgres_for_both_schemes(scheme: str) -> None:
-    """open_store answers a PostgresStore for postgresql:// and postgres:// without connecting yet."""
+    """open_store answers a Store for postgresql:// and postgres:// without connecting yet."""
     store = open_store(f"{scheme}://postgres@127.0.0.1:1/test?schema=x")
     try:
-        assert isinstance(store, PostgresStore)
-        assert store.dialect == "postgresql"
-        assert store.schema == "x"
+        assert isinstance(store.engine, PostgresEngine)
+        assert store.engine.dialect == "postgresql"
+        assert store.engine.schema == "x"
     finally:
         store.close()
 
@@ -124,13 +125,13 @@ def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
 
 async def test_unreachable_server_answers_unavailable() -> None:
     """With no server, requests and administration fail with Unavailable (503) within the timeout."""
-    store = PostgresStore(UNREACHABLE, timeout=0.5)
+    store = Store(PostgresEngine(UNREACHABLE, timeout=0.5))
     started = time.monotonic()
     try:
         with pytest.raises(Unavailable):
             await store.ping()
         with pytest.raises(Unavailable):
-            await store.save_chat_session(ChatSession(), create_if_missing=True)
+            await store.write(lambda unit: unit.sessions.save(ChatSession(), create_if_missing=True))
         with pytest.raises(Unavailable):
             store.migrate()
         assert store.integrity_check() != "ok"
@@ -145,7 +146,9 @@ async def test_connections_the_server_drops_are_replaced(pg: Backend, postgres_u
     store = open_store(with_query(pg.url, f"application_name={name}"), pool_size=3)
     try:
         store.migrate()
-        outcome = await store.save_chat_session(ChatSession(customer_name="before"), create_if_missing=True)
+        outcome = await store.write(
+            lambda unit: unit.sessions.save(ChatSession(customer_name="before"), create_if_missing=True)
+        )
         assert outcome.stored is not None
         ended = server_sql(
             postgres_url,
@@ -153,8 +156,11 @@ async def test_connections_the_server_drops_are_replaced(pg: Backend, postgres_u
             name,
         )
         assert len(ended) >= 2  # the pool's and the administration connection
-        assert await store.get_chat_session(outcome.stored.session.chat_session_id) == outcome.stored
-        assert store.add_topic(NewTopic("after")) > 0
+        assert (
+            await store.read(lambda unit: unit.sessions.get(outcome.stored.session.chat_session_id), point=True)
+            == outcome.stored
+        )
+        assert store.run_admin(lambda unit: unit.transfer.add_topic(NewTopic("after"))) > 0
     finally:
         store.close()
 
@@ -200,7 +206,7 @@ def test_migrate_creates_the_schema_with_the_tables_and_columns_of_sqlite(
     for table, column in rows:
         postgres_columns.setdefault(str(table), []).append(str(column))
 
-    sqlite_store = SqliteStore(tmp_path / "reference.db")
+    sqlite_store = Store(SqliteEngine(tmp_path / "reference.db"))
     try:
         sqlite_store.migrate()
     finally:
@@ -221,7 +227,7 @@ async def test_search_path_in_options_works_like_schema(postgres_url: str) -> No
     store = open_store(with_query(postgres_url, f"options=-csearch_path%3D{schema}"))
     try:
         assert store.migrate() != []
-        await store.save_chat_session(ChatSession(), create_if_missing=True)
+        await store.write(lambda unit: unit.sessions.save(ChatSession(), create_if_missing=True))
         assert server_sql(postgres_url, sql.SQL("SELECT count(*) FROM {}.chat_session").format(sql.Identifier(schema)))
     finally:
         store.close()
@@ -234,12 +240,18 @@ async def test_schemas_are_separate_databases(pg: Backend, postgres_url: str) ->
         first, second = pg.open(), other.open()
         try:
             assert first.migrate() == second.migrate() != []
-            one = await first.save_chat_session(ChatSession(customer_name="one"), create_if_missing=True)
-            two = await second.save_chat_session(ChatSession(customer_name="two"), create_if_missing=True)
+            one = await first.write(
+                lambda unit: unit.sessions.save(ChatSession(customer_name="one"), create_if_missing=True)
+            )
+            two = await second.write(
+                lambda unit: unit.sessions.save(ChatSession(customer_name="two"), create_if_missing=True)
+            )
             assert one.stored is not None and two.stored is not None
             assert one.stored.session.chat_session_id == two.stored.session.chat_session_id == 1
-            assert await second.get_chat_session(1) == two.stored
-            assert not first.is_empty() and not second.is_empty()
+            assert await second.read(lambda unit: unit.sessions.get(1), point=True) == two.stored
+            assert not first.run_admin(lambda unit: unit.users.nothing_stored(), write=False) and not second.run_admin(
+                lambda unit: unit.users.nothing_stored(), write=False
+            )
         finally:
             first.close()
             second.close()
@@ -247,7 +259,7 @@ async def test_schemas_are_separate_databases(pg: Backend, postgres_url: str) ->
 
 def test_integrity_check_reports_missing_tables_and_migrations(pg: Backend) -> None:
     """integrity_check is "ok" on a migrated schema and names the problem otherwise."""
-    store = PostgresStore(pg.url)
+    store = Store(PostgresEngine(pg.url))
     try:
         assert store.integrity_check() != "ok"  # nothing migrated yet
         store.migrate()

@@ -10,7 +10,8 @@ import pytest
 
 from sochat.domain import datetimes
 from sochat.domain.principal import Role
-from sochat.store.protocol import NewAssociate, NewToken, Store, UserRecord
+from sochat.store.records import NewAssociate, NewToken, UserRecord
+from sochat.store.store import Store
 from sochat.transfer.records import AssociateRow
 from support.databases import Backend
 
@@ -26,52 +27,67 @@ def now_ticks() -> int:
 async def give_credentials(store: Store, associate_id: int, prefix: str, now: int, app_id: int | None = None) -> None:
     """One credential of each kind, hashes ``<prefix>-<kind>``."""
     for kind in KINDS:
-        await store.add_token(NewToken(f"{prefix}-{kind}", kind, associate_id, now + 10_000, app_id=app_id), now)
+        await store.write(
+            lambda unit, kind=kind: unit.tokens.add(
+                NewToken(f"{prefix}-{kind}", kind, associate_id, now + 10_000, app_id=app_id), now
+            )
+        )
 
 
 async def live_credentials(store: Store, prefix: str, now: int) -> list[str]:
-    return [kind for kind in KINDS if await store.find_token(f"{prefix}-{kind}", kind, now) is not None]
+    return [
+        kind
+        for kind in KINDS
+        if await store.read(lambda unit, kind=kind: unit.tokens.find(f"{prefix}-{kind}", kind, now), point=True)
+        is not None
+    ]
 
 
 async def test_set_password_ends_every_credential_of_that_user_only(store: Store) -> None:
     """set_password revokes the user's tickets, access tokens and sessions; another user's stay live."""
-    first = store.add_associate(NewAssociate("first", Role.AGENT, "old"))
-    second = store.add_associate(NewAssociate("second", Role.AGENT, "h"))
+    first = store.run_admin(lambda unit: unit.users.add(NewAssociate("first", Role.AGENT, "old")))
+    second = store.run_admin(lambda unit: unit.users.add(NewAssociate("second", Role.AGENT, "h")))
     now = now_ticks()
     await give_credentials(store, first, "first", now)
     await give_credentials(store, second, "second", now)
-    assert store.set_password("FIRST", "new")
+    assert store.run_admin(lambda unit: unit.users.set_password("FIRST", "new"))
     assert await live_credentials(store, "first", now) == []
     assert await live_credentials(store, "second", now) == list(KINDS)
-    assert await store.find_user("first") == UserRecord(first, "first", Role.AGENT, "new", "")
+    assert await store.read(lambda unit: unit.users.find("first"), point=True) == UserRecord(
+        first, "first", Role.AGENT, "new", ""
+    )
 
 
 async def test_delete_user_retires_clears_the_password_and_ends_credentials(store: Store) -> None:
     """delete_user answers True once: the user is no longer found, list_users marks it deleted without a
     password, and its credentials are revoked."""
-    associate_id = store.add_associate(NewAssociate("leaver", Role.AGENT, "h", full_name="Lee"))
+    associate_id = store.run_admin(
+        lambda unit: unit.users.add(NewAssociate("leaver", Role.AGENT, "h", full_name="Lee"))
+    )
     now = now_ticks()
     await give_credentials(store, associate_id, "leaver", now)
-    assert store.delete_user("LEAVER")
-    assert not store.delete_user("leaver")
-    assert not store.delete_user("nobody")
-    assert await store.find_user("leaver") is None
-    assert store.list_users() == [UserRecord(associate_id, "leaver", Role.AGENT, None, "Lee", deleted=True)]
+    assert store.run_admin(lambda unit: unit.users.retire("LEAVER"))
+    assert not store.run_admin(lambda unit: unit.users.retire("leaver"))
+    assert not store.run_admin(lambda unit: unit.users.retire("nobody"))
+    assert await store.read(lambda unit: unit.users.find("leaver"), point=True) is None
+    assert store.run_admin(lambda unit: unit.users.list(), write=False) == [
+        UserRecord(associate_id, "leaver", Role.AGENT, None, "Lee", deleted=True)
+    ]
     assert await live_credentials(store, "leaver", now) == []
 
 
 async def test_remove_application_ends_the_tokens_issued_to_it(store: Store) -> None:
     """remove_application (ignoring ASCII case) deletes the application and revokes its tokens only."""
-    owner = store.add_associate(NewAssociate("owner", Role.AGENT, "h"))
-    leaving = store.add_application("Leaving App", "app-hash-1", owner)
-    store.add_application("staying", "app-hash-2", owner)
+    owner = store.run_admin(lambda unit: unit.users.add(NewAssociate("owner", Role.AGENT, "h")))
+    leaving = store.run_admin(lambda unit: unit.applications.add("Leaving App", "app-hash-1", owner))
+    store.run_admin(lambda unit: unit.applications.add("staying", "app-hash-2", owner))
     now = now_ticks()
     await give_credentials(store, owner, "by-app", now, app_id=leaving)
     await give_credentials(store, owner, "by-password", now)
-    assert store.remove_application("LEAVING APP")
-    assert not store.remove_application("leaving app")
-    assert await store.find_application("app-hash-1") is None
-    assert [app.name for app in store.list_applications()] == ["staying"]
+    assert store.run_admin(lambda unit: unit.applications.remove("LEAVING APP"))
+    assert not store.run_admin(lambda unit: unit.applications.remove("leaving app"))
+    assert await store.read(lambda unit: unit.applications.find("app-hash-1"), point=True) is None
+    assert [app.name for app in store.run_admin(lambda unit: unit.applications.list(), write=False)] == ["staying"]
     assert await live_credentials(store, "by-app", now) == []
     assert await live_credentials(store, "by-password", now) == list(KINDS)
 
@@ -80,58 +96,64 @@ async def test_count_only_keys_count_and_slow_but_never_lock(store: Store) -> No
     """Keys given as count_only are counted (and part of the answered highest count) but never locked."""
     now, window, lock = now_ticks(), 1_000, 5_000
     for attempt in range(4):
-        highest = await store.note_auth_failure(["user:a"], now + attempt, window, 10, lock, count_only=["name:7"])
+        highest = await store.write(
+            lambda unit, attempt=attempt: unit.lockout.note(
+                ["user:a"], now + attempt, window, 10, lock, count_only=["name:7"]
+            )
+        )
         assert highest == attempt + 1
     for attempt in range(4, 12):
-        await store.note_auth_failure([], now + attempt, window, 3, lock, count_only=["name:7"])
-    assert await store.auth_failures(["name:7"], now + 12, window) == 12
-    assert await store.auth_locked_until(["name:7"]) == 0
+        await store.write(
+            lambda unit, attempt=attempt: unit.lockout.note([], now + attempt, window, 3, lock, count_only=["name:7"])
+        )
+    assert await store.read(lambda unit: unit.lockout.failures(["name:7"], now + 12, window), point=True) == 12
+    assert await store.read(lambda unit: unit.lockout.locked_until(["name:7"]), point=True) == 0
 
 
 async def test_expired_counters_are_removed_when_the_next_failure_is_noted(store: Store, backend: Backend) -> None:
     """A counter whose window and lock are over is deleted by the next note_auth_failure; a locked one stays
     until its lock ends."""
     now, window, lock = now_ticks(), 1_000, 5_000
-    await store.note_auth_failure(["old"], now, window, 10, lock)
-    await store.note_auth_failure(["locked"], now, window, 1, lock)
-    await store.note_auth_failure(["fresh"], now + 2 * window, window, 10, lock)
+    await store.write(lambda unit: unit.lockout.note(["old"], now, window, 10, lock))
+    await store.write(lambda unit: unit.lockout.note(["locked"], now, window, 1, lock))
+    await store.write(lambda unit: unit.lockout.note(["fresh"], now + 2 * window, window, 10, lock))
     assert sorted(row[0] for row in backend.sql("SELECT key FROM auth_failure")) == ["fresh", "locked"]
-    await store.note_auth_failure(["fresh"], now + lock + 1, window, 10, lock)
+    await store.write(lambda unit: unit.lockout.note(["fresh"], now + lock + 1, window, 10, lock))
     assert [row[0] for row in backend.sql("SELECT key FROM auth_failure")] == ["fresh"]
 
 
 async def test_remove_auth_failures_forgets_locks_too(store: Store) -> None:
     """remove_auth_failures deletes the keys' counters, locked or not, and answers how many there were."""
     now = now_ticks()
-    await store.note_auth_failure(["user:a", "addr:b"], now, 1_000, 1, 5_000)
-    assert store.remove_auth_failures(["user:a", "user:none"]) == 1
-    assert await store.auth_locked_until(["user:a"]) == 0
-    assert await store.auth_locked_until(["addr:b"]) == now + 5_000
+    await store.write(lambda unit: unit.lockout.note(["user:a", "addr:b"], now, 1_000, 1, 5_000))
+    assert store.run_admin(lambda unit: unit.lockout.remove(["user:a", "user:none"])) == 1
+    assert await store.read(lambda unit: unit.lockout.locked_until(["user:a"]), point=True) == 0
+    assert await store.read(lambda unit: unit.lockout.locked_until(["addr:b"]), point=True) == now + 5_000
 
 
 @pytest.mark.parametrize("name", ["tje0\x00", "\x00", "t" * 255, ""], ids=["nul", "only-nul", "255", "empty"])
 async def test_find_user_answers_none_for_names_that_cannot_be_stored(store: Store, name: str) -> None:
     """A name with NUL, longer than 254 characters, or empty is not found (PostgreSQL would refuse NUL)."""
-    store.add_associate(NewAssociate("tje0", Role.ADMIN, "h"))
-    assert await store.find_user(name) is None
+    store.run_admin(lambda unit: unit.users.add(NewAssociate("tje0", Role.ADMIN, "h")))
+    assert await store.read(lambda unit: unit.users.find(name), point=True) is None
 
 
 async def test_import_ends_credentials_only_when_the_password_changes_or_the_user_retires(store: Store) -> None:
     """An imported Associate row with the stored hash, or none, keeps the user's credentials; a new hash, or
     Deleted, revokes them."""
-    associate_id = store.add_associate(NewAssociate("imp", Role.AGENT, "$argon2id$old"))
+    associate_id = store.run_admin(lambda unit: unit.users.add(NewAssociate("imp", Role.AGENT, "$argon2id$old")))
     now = now_ticks()
 
     def row(password_hash: str | None, deleted: bool = False) -> AssociateRow:
         return AssociateRow(associate_id, "imp", "imp", "", "", 0, 0, "", 1, 0, deleted, 0, Role.AGENT, password_hash)
 
     await give_credentials(store, associate_id, "kept", now)
-    store.import_records([row("$argon2id$old"), row(None)])
+    store.run_admin(lambda unit: unit.transfer.load([row("$argon2id$old"), row(None)]))
     assert await live_credentials(store, "kept", now) == list(KINDS)
-    store.import_records([row("$argon2id$new")])
+    store.run_admin(lambda unit: unit.transfer.load([row("$argon2id$new")]))
     assert await live_credentials(store, "kept", now) == []
     await give_credentials(store, associate_id, "retired", now)
-    store.import_records([row(None, deleted=True)])
+    store.run_admin(lambda unit: unit.transfer.load([row(None, deleted=True)]))
     assert await live_credentials(store, "retired", now) == []
 
 
@@ -140,7 +162,9 @@ async def test_set_password_and_delete_user_answer_false_for_names_that_cannot_b
     store: Store, name: str
 ) -> None:
     """Administration by a name that cannot be stored changes nothing and answers False on both databases."""
-    store.add_associate(NewAssociate("tje0", Role.ADMIN, "h"))
-    assert not store.set_password(name, "new")
-    assert not store.delete_user(name)
-    assert [(u.password_hash, u.deleted) for u in store.list_users()] == [("h", False)]
+    store.run_admin(lambda unit: unit.users.add(NewAssociate("tje0", Role.ADMIN, "h")))
+    assert not store.run_admin(lambda unit: unit.users.set_password(name, "new"))
+    assert not store.run_admin(lambda unit: unit.users.retire(name))
+    assert [(u.password_hash, u.deleted) for u in store.run_admin(lambda unit: unit.users.list(), write=False)] == [
+        ("h", False)
+    ]

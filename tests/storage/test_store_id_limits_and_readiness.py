@@ -9,7 +9,8 @@ from sochat.domain.chat_session import ChatSession
 from sochat.domain.errors import IdsExhausted, Unavailable
 from sochat.domain.fields import INT32_MAX
 from sochat.http.errors import status_and_type
-from sochat.store.protocol import NewTopic, Store
+from sochat.store.records import NewTopic
+from sochat.store.store import Store
 from sochat.store.url import open_store
 from sochat.transfer.records import TopicRow, parse_row
 from support.databases import postgres_backend, with_query
@@ -24,21 +25,25 @@ def session_row(chat_session_id: int, name: str) -> ChatSession:
 
 
 async def count(store: Store) -> int:
-    return sum((await store.count_chat_sessions_by_status()).values())
+    return sum((await store.read(lambda unit: unit.sessions.count_by_status())).values())
 
 
 async def test_a_create_after_the_highest_id_is_refused_and_stores_nothing(store: Store) -> None:
     """Once int32's highest id is taken, a create raises IdsExhausted (507) and stores nothing, every time;
     updating the session with that id still works."""
-    store.import_records([session_row(INT32_MAX, "last")])
+    store.run_admin(lambda unit: unit.transfer.load([session_row(INT32_MAX, "last")]))
     for _ in range(2):
         with pytest.raises(IdsExhausted) as refused:
-            await store.save_chat_session(ChatSession(customer_name="too many"), create_if_missing=True)
+            await store.write(
+                lambda unit: unit.sessions.save(ChatSession(customer_name="too many"), create_if_missing=True)
+            )
         assert status_and_type(refused.value)[0] == 507
         assert "ChatSession" in refused.value.message
     assert await count(store) == 1
-    updated = await store.save_chat_session(
-        ChatSession(chat_session_id=INT32_MAX, customer_name="changed"), create_if_missing=False
+    updated = await store.write(
+        lambda unit: unit.sessions.save(
+            ChatSession(chat_session_id=INT32_MAX, customer_name="changed"), create_if_missing=False
+        )
     )
     assert updated.stored is not None
     assert updated.stored.session.customer_name == "changed"
@@ -46,17 +51,17 @@ async def test_a_create_after_the_highest_id_is_refused_and_stores_nothing(store
 
 async def test_an_import_of_new_rows_after_the_highest_id_loads_nothing(store: Store) -> None:
     """Rows without an id after the highest one is taken: the import is refused as a whole."""
-    store.import_records([session_row(INT32_MAX, "last")])
+    store.run_admin(lambda unit: unit.transfer.load([session_row(INT32_MAX, "last")]))
     with pytest.raises(IdsExhausted):
-        store.import_records([session_row(5, "given id"), session_row(0, "needs a new id")])
+        store.run_admin(lambda unit: unit.transfer.load([session_row(5, "given id"), session_row(0, "needs a new id")]))
     assert await count(store) == 1
 
 
 async def test_importing_the_highest_id_again_works(store: Store) -> None:
     """Upserting by id at int32's end does not need a next id (PostgreSQL's nextval has none left)."""
-    store.import_records([session_row(INT32_MAX, "first")])
-    store.import_records([session_row(INT32_MAX, "second"), session_row(7, "seven")])
-    stored = await store.get_chat_session(INT32_MAX)
+    store.run_admin(lambda unit: unit.transfer.load([session_row(INT32_MAX, "first")]))
+    store.run_admin(lambda unit: unit.transfer.load([session_row(INT32_MAX, "second"), session_row(7, "seven")]))
+    stored = await store.read(lambda unit: unit.sessions.get(INT32_MAX), point=True)
     assert stored is not None
     assert stored.session.customer_name == "second"
     assert await count(store) == 2
@@ -64,9 +69,9 @@ async def test_importing_the_highest_id_again_works(store: Store) -> None:
 
 async def test_topics_stop_at_int32_too(store: Store) -> None:
     """The same rule for every table with handed-out ids: a topic after the highest topic id is refused."""
-    store.import_records([TopicRow(INT32_MAX, "last topic", "", "")])
+    store.run_admin(lambda unit: unit.transfer.load([TopicRow(INT32_MAX, "last topic", "", "")]))
     with pytest.raises(IdsExhausted) as refused:
-        store.add_topic(NewTopic("one too many"))
+        store.run_admin(lambda unit: unit.transfer.add_topic(NewTopic("one too many")))
     assert "ChatTopic" in refused.value.message
 
 

@@ -11,9 +11,10 @@ from alembic.runtime.migration import MigrationContext
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.principal import Role
-from sochat.store.protocol import NewAssociate, NewToken, Store
+from sochat.store.records import NewAssociate, NewToken
 from sochat.store.repositories import Unit
 from sochat.store.schema import metadata
+from sochat.store.store import Store
 
 pytestmark = pytest.mark.anyio
 NOW = 638_000_000_000_000_000
@@ -24,7 +25,7 @@ class Refused(Exception):
 
 
 def two_writes_then_fail(unit: Unit) -> None:
-    saved = unit.sessions.save(ChatSession(customer_name="first"), NOW, create_if_missing=True)
+    saved = unit.sessions.save(ChatSession(customer_name="first"), create_if_missing=True)
     assert saved.stored is not None
     assert unit.sessions.get(saved.stored.session.chat_session_id) is not None  # the job sees its own write
     unit.users.add(NewAssociate("second", Role.AGENT, None))
@@ -36,10 +37,12 @@ async def test_a_job_that_fails_after_two_writes_stores_nothing(store: Store) ->
     and the next job works."""
     with pytest.raises(Refused):
         await store.write(two_writes_then_fail)
-    assert await store.count_chat_sessions_by_status() == {}
-    assert await store.find_user("second") is None
-    assert store.is_empty()
-    saved = await store.save_chat_session(ChatSession(customer_name="after"), create_if_missing=True)
+    assert await store.read(lambda unit: unit.sessions.count_by_status()) == {}
+    assert await store.read(lambda unit: unit.users.find("second"), point=True) is None
+    assert store.run_admin(lambda unit: unit.users.nothing_stored(), write=False)
+    saved = await store.write(
+        lambda unit: unit.sessions.save(ChatSession(customer_name="after"), create_if_missing=True)
+    )
     assert saved.stored is not None and saved.stored.session.customer_name == "after"
 
 
@@ -47,7 +50,7 @@ def test_an_administration_job_that_fails_stores_nothing(store: Store) -> None:
     """run_admin is one transaction too."""
     with pytest.raises(Refused):
         store.run_admin(two_writes_then_fail)
-    assert store.is_empty()
+    assert store.run_admin(lambda unit: unit.users.nothing_stored(), write=False)
 
 
 async def test_a_job_of_several_writes_is_stored_whole(store: Store) -> None:
@@ -73,7 +76,7 @@ async def test_a_job_of_several_writes_is_stored_whole(store: Store) -> None:
 def test_the_schema_is_what_the_migrations_build(store: Store) -> None:
     """Alembic finds no difference between sochat.store.schema and a migrated database: a change to the schema
     needs a revision in sochat/store/alembic/versions (and a changed migration needs the schema changed)."""
-    dialect = store.dialect
+    dialect = store.engine.dialect
 
     def for_this_dialect(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         condition = getattr(obj, "_ddl_if", None)  # objects only one dialect has (schema.py: ddl_if)

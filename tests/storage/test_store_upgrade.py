@@ -13,8 +13,8 @@ from sochat.domain.chat_session import ChatSession
 from sochat.domain.principal import Role
 from sochat.security.tokens import token_hash
 from sochat.store import migrations
-from sochat.store.protocol import Store
-from sochat.store.sqlite import SqliteStore
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from support.api import GET
 from support.databases import Backend, postgres_backend
 from support.inprocess import client_for, started_app
@@ -28,19 +28,22 @@ FOREVER = 3_000_000_000_000_000_000
 
 async def assert_kept(store: Store) -> None:
     """The records of the old database, each still usable."""
-    users = {user.user_name: user for user in store.list_users()}
+    users = {user.user_name: user for user in store.run_admin(lambda unit: unit.users.list(), write=False)}
     assert {name: (user.role, user.deleted) for name, user in users.items()} == {
         "tje0": (Role.ADMIN, False),
         "agent1": (Role.AGENT, False),
         "gone": (Role.AGENT, True),
     }
-    assert await store.find_user("TJE0") == users["tje0"]
-    [app] = store.list_applications()
+    assert await store.read(lambda unit: unit.users.find("TJE0"), point=True) == users["tje0"]
+    [app] = store.run_admin(lambda unit: unit.applications.list(), write=False)
     assert (app.name, app.owner_id, app.revoked) == ("crm-app", users["tje0"].associate_id, False)
-    assert await store.find_application(token_hash("app-secret-for-upgrade-tests")) == app
-    ticket = await store.find_token(token_hash(TICKET), "ticket", NOW)
+    assert (
+        await store.read(lambda unit: unit.applications.find(token_hash("app-secret-for-upgrade-tests")), point=True)
+        == app
+    )
+    ticket = await store.read(lambda unit: unit.tokens.find(token_hash(TICKET), "ticket", NOW), point=True)
     assert ticket is not None and ticket.user == users["tje0"]
-    first = await store.get_chat_session(1)
+    first = await store.read(lambda unit: unit.sessions.get(1), point=True)
     assert first is not None and first.version == 2
     assert (first.session.customer_name, first.session.last_message, first.session.customer_consented) == (
         "Ada",
@@ -48,13 +51,15 @@ async def assert_kept(store: Store) -> None:
         True,
     )
     assert first.session.user_id == users["agent1"].associate_id
-    assert await store.get_chat_session(2) is None
-    third = await store.get_chat_session(3)
+    assert await store.read(lambda unit: unit.sessions.get(2), point=True) is None
+    third = await store.read(lambda unit: unit.sessions.get(3), point=True)
     assert third is not None and third.session.chatbot_is_active is True
-    assert await store.find_links({"Person": [5]}) == {("Person", 5): {"PersonId": 5, "Firstname": "Ada"}}
-    assert await store.auth_failures(["user:agent1"], NOW, NOW) == 1
+    assert await store.read(lambda unit: unit.references.find({"Person": [5]}), point=True) == {
+        ("Person", 5): {"PersonId": 5, "Firstname": "Ada"}
+    }
+    assert await store.read(lambda unit: unit.lockout.failures(["user:agent1"], NOW, NOW), point=True) == 1
     # A new session takes an id after every id handed out before (2 was deleted, never handed out again).
-    fresh = await store.save_chat_session(ChatSession(customer_name="new"), create_if_missing=True)
+    fresh = await store.write(lambda unit: unit.sessions.save(ChatSession(customer_name="new"), create_if_missing=True))
     assert fresh.stored is not None and fresh.stored.session.chat_session_id == 4
     with started_app(store) as app:
         async with client_for(app) as client:
@@ -68,7 +73,7 @@ async def assert_kept(store: Store) -> None:
 async def test_a_sqlite_database_made_by_main_upgrades_in_place(tmp_path: Path) -> None:
     """The file main made (migrations 0001..0004, no Alembic) migrates with nothing to apply, and keeps all."""
     path = shutil.copy(DATA / "main-cd03de3.db", tmp_path / "sochat.db")
-    store = SqliteStore(path)
+    store = Store(SqliteEngine(path))
     try:
         assert store.migrate() == []
         assert store.migrate() == []

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from sochat.app import SochatApp
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 from support.api import GET, LIST, SAVE, TJE0, error_message
 from support.databases import Backend, Rows
 from support.inprocess import client_for

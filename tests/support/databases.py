@@ -21,7 +21,8 @@ from typing import Any, NoReturn
 
 import pytest
 
-from sochat.store.protocol import Store
+from sochat.store.records import UserRecord
+from sochat.store.store import Store
 from sochat.store.url import open_store
 
 POSTGRES_URL = os.environ.get("SOCHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -70,6 +71,11 @@ def check_postgres(url: str = POSTGRES_URL) -> str:
     return url
 
 
+def stored_users(store: Store) -> list[UserRecord]:
+    """Every user the store holds, retired ones included (what `sochat user list` shows)."""
+    return store.run_admin(lambda unit: unit.users.list(), write=False)
+
+
 def load_cheap_demo(store: Store, *, sessions: bool = False) -> None:
     """Load the demo users and topics (and with ``sessions`` the demo company: contacts, sales, tickets and
     sessions) into an empty store, their passwords hashed with argon2 at its lowest cost: hashing, and verifying
@@ -84,7 +90,10 @@ def load_cheap_demo(store: Store, *, sessions: bool = False) -> None:
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with mock.patch("sochat.demo.hash_password", cheap.hash):
         assert load_demo(store, sessions=sessions)
-    assert all("m=1024,t=1,p=1" in (user.password_hash or "") for user in store.list_users())
+    assert all(
+        "m=1024,t=1,p=1" in (user.password_hash or "")
+        for user in store.run_admin(lambda unit: unit.users.list(), write=False)
+    )
 
 
 def prepare_demo(backend: Backend) -> Backend:
@@ -274,9 +283,9 @@ def copy_schema_rows(url: str, source: str, target: str) -> None:
 
 def sqlite_template(path: Path, load: Callable[[Store], None]) -> Path:
     """An SQLite database at ``path`` filled by ``load`` (which migrates it), for tests to copy (copy_sqlite)."""
-    from sochat.store.sqlite import SqliteStore
+    from sochat.store.sqlite import SqliteEngine
 
-    store = SqliteStore(path)
+    store = Store(SqliteEngine(path))
     try:
         load(store)
     finally:

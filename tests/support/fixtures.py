@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sochat.store.protocol import Store
-from sochat.store.sqlite import SqliteStore
+from sochat.store.sqlite import SqliteEngine
+from sochat.store.store import Store
 from support.databases import (
     BACKENDS,
     POSTGRES_URL,
@@ -122,7 +122,7 @@ def store(database: str, request: pytest.FixtureRequest) -> Iterator[Store]:
     """The test's own migrated copy of the demo database: a fresh SQLite file, or the module's PostgreSQL
     schema with its rows reset to the demo template."""
     if database == "sqlite":
-        opened: Store = SqliteStore(request.getfixturevalue("db_path"))
+        opened: Store = Store(SqliteEngine(request.getfixturevalue("db_path")))
         assert opened.migrate() == []
         yield opened
         opened.close()

@@ -12,7 +12,7 @@ import httpx
 
 from sochat.app import SochatApp, create_app
 from sochat.settings import Settings
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 
 BASE_URL = "http://test"
 Wrapper = TypeVar("Wrapper")

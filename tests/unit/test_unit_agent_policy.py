@@ -13,7 +13,7 @@ from sochat.domain.errors import InvalidInput, NotFound, Unauthorized
 from sochat.domain.principal import Principal, Role
 from sochat.security.passwords import VerifiedCredentials
 from sochat.settings import Settings
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 
 pytestmark = pytest.mark.anyio
 

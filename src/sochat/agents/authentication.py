@@ -33,7 +33,9 @@ from sochat.security.tokens import (
 )
 from sochat.security.usernames import is_user_name
 from sochat.settings import Settings
-from sochat.store.protocol import NewToken, Store, UserRecord
+from sochat.store.records import NewToken, UserRecord
+from sochat.store.repositories import Unit
+from sochat.store.store import Store
 
 # The logger keeps the name it had while this code lived in sochat.http.auth: operators filter on it.
 log = logging.getLogger("sochat.http.auth")
@@ -145,7 +147,9 @@ class AuthenticationAgent:
         value = (token or "").strip()
         if not value:
             return None
-        record = await self._store.find_application(token_hash(value))
+        record = await self._store.read(
+            lambda unit: unit.applications.find(token_hash(value)), "find_application", point=True
+        )
         if record is not None and record.revoked:
             raise Unauthorized(UNKNOWN_APP)
         if record is not None:
@@ -178,7 +182,7 @@ class AuthenticationAgent:
         without a look-up; it counts against the client address only."""
         if not is_user_name(user_name):
             return await self._refuse(Lockout.keys(None, user_name, address))
-        user = await self._store.find_user(user_name)
+        user = await self._store.read(lambda unit: unit.users.find(user_name), "find_user", point=True)
         keys = Lockout.keys(user, user_name, address)
         stored_hash = user.password_hash if user is not None else None
         if user is not None and self._cache.matches(user_name, password, stored_hash):
@@ -204,33 +208,26 @@ class AuthenticationAgent:
         now = now_ticks()
         ticket, session, xsrf = new_ticket(), new_secret(), new_secret()
         end_of_life = now + settings.ticket_lifetime_hours * 60 * MINUTE
-        await self._store.add_token(
-            NewToken(
-                token_hash(ticket),
-                "ticket",
-                user.associate_id,
-                end_of_life,
-                idle_ticks=settings.ticket_idle_minutes * MINUTE,
-            ),
-            now,
-        )
-        await self._store.add_token(
-            NewToken(
-                token_hash(session),
-                "session",
-                user.associate_id,
-                end_of_life,
-                idle_ticks=settings.session_idle_minutes * MINUTE,
-                xsrf_hash=token_hash(xsrf),
-            ),
-            now,
-        )
+        tokens = [
+            NewToken(token_hash(secret), kind, user.associate_id, end_of_life, idle * MINUTE, xsrf_hash=xsrf_hash)
+            for secret, kind, idle, xsrf_hash in (
+                (ticket, "ticket", settings.ticket_idle_minutes, None),
+                (session, "session", settings.session_idle_minutes, token_hash(xsrf)),
+            )
+        ]
+
+        def add_tokens(unit: Unit) -> None:  # one job: both are stored, or neither
+            for token in tokens:
+                unit.tokens.add(token, now)
+
+        await self._store.write(add_tokens, "add_token")
         return LoginResult(user, ticket, session, xsrf, settings.ticket_idle_minutes)
 
     async def logout(self, principal: Principal) -> None:
         """Revoke the ticket, token or browser session the caller signed in with (nothing for Basic or a JWT)."""
-        if principal.credential_hash is not None:
-            await self._store.revoke_token(principal.credential_hash)
+        credential = principal.credential_hash
+        if credential is not None:
+            await self._store.write(lambda unit: unit.tokens.revoke(credential), "revoke_token")
 
     async def password_grant(self, user_name: str, password: str, address: str) -> AccessToken:
         """OAuth 2's password grant: an access token for the user."""
@@ -243,12 +240,15 @@ class AuthenticationAgent:
     async def client_credentials_grant(self, client_id: str, secret: str, *, challenge: str | None) -> AccessToken:
         """OAuth 2's client credentials grant: an access token for the owner of a registered application.
         ``challenge`` is the WWW-Authenticate an invalid client is answered with (the client sent HTTP Basic)."""
-        app = await self._store.find_application(token_hash(secret))
+        app = await self._store.read(
+            lambda unit: unit.applications.find(token_hash(secret)), "find_application", point=True
+        )
         if app is None or app.revoked or app.name.lower() != client_id.lower() or app.owner_id is None:
             error = OAuthError("invalid_client", "Unknown client, wrong secret, or an application without an owner")
             error.challenge = challenge
             raise error
-        owner = await self._store.find_user_by_id(app.owner_id)
+        owner_id = app.owner_id
+        owner = await self._store.read(lambda unit: unit.users.find_by_id(owner_id), "find_user_by_id", point=True)
         if owner is None:
             raise OAuthError("invalid_client", "The application's owner can no longer sign in")
         return await self._access_token(owner.associate_id, app.app_id)
@@ -259,11 +259,18 @@ class AuthenticationAgent:
         token = new_access_token()
         now = now_ticks()
         lifetime = self._settings.access_token_seconds
-        await self._store.add_token(
-            NewToken(
-                token_hash(token), "access", associate_id, now + lifetime * datetimes.TICKS_PER_SECOND, app_id=app_id
+        await self._store.write(
+            lambda unit: unit.tokens.add(
+                NewToken(
+                    token_hash(token),
+                    "access",
+                    associate_id,
+                    now + lifetime * datetimes.TICKS_PER_SECOND,
+                    app_id=app_id,
+                ),
+                now,
             ),
-            now,
+            "add_token",
         )
         return AccessToken(token, lifetime)
 
@@ -279,11 +286,11 @@ class AuthenticationAgent:
             raise Unauthorized(REFUSED)
         hashed = token_hash(credentials)
         now = now_ticks()
-        record = await self._store.find_token(hashed, kind, now)
+        record = await self._store.read(lambda unit: unit.tokens.find(hashed, kind, now), "find_token", point=True)
         if record is None:
             raise Unauthorized(REFUSED)
         if now - record.used_ticks > _TOUCH_EVERY:
-            await self._store.touch_token(hashed, now)
+            await self._store.write(lambda unit: unit.tokens.touch(hashed, now), "touch_token")
         user = record.user
         return Principal(user.associate_id, user.user_name, user.role, scheme=scheme, credential_hash=hashed)
 
@@ -297,7 +304,11 @@ class AuthenticationAgent:
         except JwtRejected as exc:
             log.info("JWT refused: %s", exc)
             raise Unauthorized(REFUSED) from None
-        user = await self._store.find_user(user_name) if is_user_name(user_name) else None
+        user = (
+            await self._store.read(lambda unit: unit.users.find(user_name), "find_user", point=True)
+            if is_user_name(user_name)
+            else None
+        )
         if user is None:
             log.info("JWT names no sochat user")
             raise Unauthorized(REFUSED)
@@ -306,13 +317,13 @@ class AuthenticationAgent:
     async def _browser_session(self, credentials: BrowserSession) -> Principal:
         hashed = token_hash(credentials.session)
         now = now_ticks()
-        record = await self._store.find_token(hashed, "session", now)
+        record = await self._store.read(lambda unit: unit.tokens.find(hashed, "session", now), "find_token", point=True)
         if record is None:
             raise Unauthorized(REFUSED)
         if record.xsrf_hash is None or not same_secret(token_hash(credentials.xsrf), record.xsrf_hash):
             raise Unauthorized(XSRF_MISMATCH)
         if now - record.used_ticks > _TOUCH_EVERY:
-            await self._store.touch_token(hashed, now)
+            await self._store.write(lambda unit: unit.tokens.touch(hashed, now), "touch_token")
         user = record.user
         return Principal(user.associate_id, user.user_name, user.role, scheme="cookie", credential_hash=hashed)
 

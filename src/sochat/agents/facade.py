@@ -14,7 +14,7 @@ from sochat.agents.sessions import ChatSessionAgent
 from sochat.observability import Observability
 from sochat.security.passwords import VerifiedCredentials
 from sochat.settings import Settings
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 
 
 @dataclass(frozen=True, slots=True)

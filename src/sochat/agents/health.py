@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sochat.observability import Observability
-from sochat.store.protocol import Store
+from sochat.store.store import Store
 
 
 class HealthAgent:
@@ -17,4 +17,6 @@ class HealthAgent:
 
     async def metrics(self) -> bytes:
         """Prometheus text format: requests, latency, slow calls, database time, sessions by status."""
-        return self._observability.exposition(await self._store.count_chat_sessions_by_status())
+        return self._observability.exposition(
+            await self._store.read(lambda unit: unit.sessions.count_by_status(), "count_chat_sessions_by_status")
+        )

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from sochat.domain import datetimes
 from sochat.security.usernames import is_user_name
 from sochat.settings import Settings
-from sochat.store.protocol import Store, UserRecord
+from sochat.store.records import UserRecord
+from sochat.store.store import Store
 
 NAME_BUCKETS = 1024
 
@@ -67,14 +68,22 @@ class Lockout:
     async def locked(self, keys: AttemptKeys) -> bool:
         if self._lock_after <= 0 or not keys.locking:
             return False
-        return await self._store.auth_locked_until(keys.locking) > now_ticks()
+        return (
+            await self._store.read(
+                lambda unit: unit.lockout.locked_until(keys.locking), "auth_locked_until", point=True
+            )
+            > now_ticks()
+        )
 
     async def failed(self, keys: AttemptKeys) -> None:
         """Count the failure and slow the answer once there were several (a second per failure, up to 5)."""
         if self._lock_after <= 0 or not (keys.locking or keys.slowing):
             return  # lockout switched off, or nothing to count
-        failures = await self._store.note_auth_failure(
-            keys.locking, now_ticks(), self._window, self._lock_after, self._lock, count_only=keys.slowing
+        failures = await self._store.write(
+            lambda unit: unit.lockout.note(
+                keys.locking, now_ticks(), self._window, self._lock_after, self._lock, count_only=keys.slowing
+            ),
+            "note_auth_failure",
         )
         if failures > self._slow_after:
             await asyncio.sleep(min(failures - self._slow_after, 5))
@@ -84,8 +93,14 @@ class Lockout:
         sign-in writes nothing when there is nothing to forget (and still works on a database that cannot
         take writes)."""
         now = now_ticks()
-        if keys.locking and await self._store.auth_failures(keys.locking, now, self._window) > 0:
-            await self._store.clear_auth_failures(keys.locking, now)
+        if (
+            keys.locking
+            and await self._store.read(
+                lambda unit: unit.lockout.failures(keys.locking, now, self._window), "auth_failures", point=True
+            )
+            > 0
+        ):
+            await self._store.write(lambda unit: unit.lockout.clear(keys.locking, now), "clear_auth_failures")
 
 
 def user_lock_key(user_name: str) -> str:

@@ -27,7 +27,8 @@ from sochat.domain.rights import (
     session_scope,
 )
 from sochat.domain.writes import IdempotencyKey, Precondition
-from sochat.store.protocol import ListPage, Store, StoredChatSession
+from sochat.store.records import ListPage, StoredChatSession
+from sochat.store.store import Store
 
 _CARRIER_OF_FIELD = {field.name: field.carrier or "" for field in LINK_FIELDS}
 
@@ -102,12 +103,15 @@ class ChatSessionAgent:
                 # Refused before the link checks cost anything; the store checks again inside the write.
                 raise _not_stored(session.chat_session_id, must_exist=must_exist)
             await self._check_links_exist(session)
-        outcome = await self._store.save_chat_session(
-            session,
-            create_if_missing=not (self._strict or must_exist),
-            precondition=precondition,
-            idempotency=idempotency if creating else None,
-            keep=keep,
+        outcome = await self._store.write(
+            lambda unit: unit.sessions.save(
+                session,
+                create_if_missing=not (self._strict or must_exist),
+                precondition=precondition,
+                idempotency=idempotency if creating else None,
+                keep=keep,
+            ),
+            "save_chat_session",
         )
         if outcome.replayed and (outcome.stored is None or not scope.admits(outcome.stored.session.user_id)):
             # A replay answers only what the caller may see now: deleted and reassigned read the same.
@@ -130,7 +134,7 @@ class ChatSessionAgent:
     async def get_chat_session_entity(self, principal: Principal, chat_session_id: int) -> ChatSessionView | None:
         """The stored session, or None (SuperOffice's agents answer 200 with null for an unknown id)."""
         right = self._require(principal, SELECT, "read")
-        stored = await self._store.get_chat_session(chat_session_id)
+        stored = await self._store.read(lambda unit: unit.sessions.get(chat_session_id), "get_chat_session", point=True)
         if stored is None or not session_scope(principal).admits(stored.session.user_id):
             return None  # another agent's session is answered as if it did not exist
         return await self._view(stored, right, principal.role)
@@ -141,7 +145,7 @@ class ChatSessionAgent:
         visible = session_scope(principal).where()
         if visible is not None:
             query = replace(query, where=visible if query.where is None else And((visible, query.where)))
-        return await self._store.list_chat_sessions(query)
+        return await self._store.read(lambda unit: unit.sessions.page(query), "list_chat_sessions")
 
     async def delete_chat_session_entity(
         self,
@@ -157,7 +161,9 @@ class ChatSessionAgent:
         is not stored with a NotFound. With ``must_exist`` (REST DELETE) the caller answers that itself."""
         self._require(principal, DELETE, "delete")
         precondition = _within(session_scope(principal), precondition)
-        deleted = await self._store.delete_chat_session(chat_session_id, precondition=precondition)
+        deleted = await self._store.write(
+            lambda unit: unit.sessions.delete(chat_session_id, precondition=precondition), "delete_chat_session"
+        )
         if not deleted and self._strict and not must_exist:
             raise NotFound(f"ChatSession {chat_session_id} is not stored (strict mode)", source="ChatAgent")
         return deleted
@@ -172,17 +178,24 @@ class ChatSessionAgent:
         return right
 
     async def _visible(self, principal: Principal, chat_session_id: int) -> bool:
-        stored = await self._store.get_chat_session(chat_session_id)
+        stored = await self._store.read(lambda unit: unit.sessions.get(chat_session_id), "get_chat_session", point=True)
         return stored is not None and session_scope(principal).admits(stored.session.user_id)
 
     async def _view(
         self, stored: StoredChatSession, right: TableRight, role: Role, *, replayed: bool = False
     ) -> ChatSessionView:
-        links = await self._store.find_links(_wanted(stored.session))
+        links = await self._links(stored.session)
         return ChatSessionView(stored.session, links, right, role, stored.version, stored.updated_ticks, replayed)
 
+    async def _links(self, session: ChatSession) -> dict[tuple[str, int], dict[str, object]]:
+        """The records the session links to, by (carrier, id); no read at all when it links to none."""
+        wanted = _wanted(session)
+        if not wanted:
+            return {}
+        return await self._store.read(lambda unit: unit.references.find(wanted), "find_links", point=True)
+
     async def _check_links_exist(self, session: ChatSession) -> None:
-        known = await self._store.find_links(_wanted(session))
+        known = await self._links(session)
         for name, link_id in session.links().items():
             if (_CARRIER_OF_FIELD[name], link_id) not in known:
                 raise InvalidInput(

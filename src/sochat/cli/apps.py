@@ -41,13 +41,18 @@ def app_add(name: str, owner: str | None, secret: str | None, database_url: str)
         owner_id = None
         if owner is not None:
             owner_id = live_user(store, owner).associate_id
-        if any(a.name.lower() == name.lower() for a in store.list_applications()):
+        if any(
+            a.name.lower() == name.lower() for a in store.run_admin(lambda unit: unit.applications.list(), write=False)
+        ):
             raise click.ClickException(f"an application named {name!r} exists already")
         value = new_secret() if secret is None else secret.strip()
-        if secret is not None and asyncio.run(store.find_application(token_hash(value))) is not None:
+        if (
+            secret is not None
+            and asyncio.run(store.read(lambda unit: unit.applications.find(token_hash(value)), point=True)) is not None
+        ):
             raise click.ClickException("another application is registered with this token already")
         try:
-            app_id = store.add_application(name, token_hash(value), owner_id)
+            app_id = store.run_admin(lambda unit: unit.applications.add(name, token_hash(value), owner_id))
         except SochatError as exc:
             raise click.ClickException(str(exc)) from exc
     if secret is not None:
@@ -65,7 +70,7 @@ def app_remove(name: str, database_url: str) -> None:
     stops, and the access tokens issued to it end."""
     with opened_store(database_url) as store:
         store.migrate()
-        if not name.isprintable() or not store.remove_application(name):
+        if not name.isprintable() or not store.run_admin(lambda unit: unit.applications.remove(name)):
             raise click.ClickException(f"no application named {name!r}; `sochat app list` shows them")
     click.echo(f"removed application {name}")
 
@@ -76,7 +81,7 @@ def app_list(database_url: str) -> None:
     """List registered applications."""
     with opened_store(database_url) as store:
         store.migrate()
-        apps = store.list_applications()
+        apps = store.run_admin(lambda unit: unit.applications.list(), write=False)
     if not apps:
         click.echo("no applications yet; register one with `sochat app add NAME`")
     for record in apps:

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 
-from sochat.store.protocol import Store, UserRecord
+from sochat.store.records import UserRecord
+from sochat.store.store import Store
 from sochat.store.url import DatabaseUrlError, open_store
 
 
@@ -30,7 +31,9 @@ def now_ticks() -> int:
 
 def live_user(store: Store, name: str) -> UserRecord:
     """The user NAME names (ignoring case), or a one-line error when there is no such live user."""
-    named = [u for u in store.list_users() if u.user_name.lower() == name.lower()]
+    named = [
+        u for u in store.run_admin(lambda unit: unit.users.list(), write=False) if u.user_name.lower() == name.lower()
+    ]
     record = next((u for u in named if not u.deleted), None)
     if record is None:
         if named:  # the CLI is the operator's tool: saying so enumerates nothing a caller of the API could reach

@@ -11,7 +11,7 @@ from sochat.cli.options import database_option
 from sochat.domain.errors import SochatError
 from sochat.domain.principal import Role
 from sochat.settings import Settings
-from sochat.store.protocol import NewAssociate, NewToken
+from sochat.store.records import NewAssociate, NewToken
 
 
 @click.group()
@@ -48,15 +48,22 @@ def user_add(name: str, password: str, role: str, full_name: str, database_url: 
     check_password(password)
     with opened_store(database_url) as store:
         store.migrate()
-        taken = next((u for u in store.list_users() if u.user_name.lower() == name.lower()), None)
+        taken = next(
+            (
+                u
+                for u in store.run_admin(lambda unit: unit.users.list(), write=False)
+                if u.user_name.lower() == name.lower()
+            ),
+            None,
+        )
         if taken is not None and taken.deleted:
             raise click.ClickException(f"user {name!r} was deleted; a deleted user's name is not given out again")
         if taken is not None:
             raise click.ClickException(f"user {name!r} exists already; use `sochat user passwd` to change it")
+        # hashed before the job: argon2 must not hold SQLite's write transaction (a running server waits on it)
+        new = NewAssociate(name, Role(role), hash_password(password), full_name=full_name, formal_name=full_name)
         try:
-            associate_id = store.add_associate(
-                NewAssociate(name, Role(role), hash_password(password), full_name=full_name, formal_name=full_name)
-            )
+            associate_id = store.run_admin(lambda unit: unit.users.add(new))
         except SochatError as exc:  # added by someone else since the check above
             raise click.ClickException(str(exc)) from exc
     click.echo(f"added user {name} (AssociateId {associate_id}, role {role})")
@@ -80,7 +87,8 @@ def user_passwd(name: str, password: str, database_url: str) -> None:
     check_password(password)
     with opened_store(database_url) as store:
         store.migrate()
-        if not store.set_password(name, hash_password(password)):
+        hashed = hash_password(password)  # before the job, so argon2 does not hold the write transaction
+        if not store.run_admin(lambda unit: unit.users.set_password(name, hashed)):
             raise click.ClickException(f"no user named {name!r}")
     click.echo(f"password changed for {name}; their tickets, access tokens and browser sessions have ended")
 
@@ -98,9 +106,9 @@ def user_delete(name: str, database_url: str) -> None:
     with opened_store(database_url) as store:
         store.migrate()
         record = live_user(store, name)
-        if not store.delete_user(record.user_name):
+        if not store.run_admin(lambda unit: unit.users.retire(record.user_name)):
             raise click.ClickException(f"no user named {name!r}")
-        store.remove_auth_failures([user_lock_key(record.user_name)])
+        store.run_admin(lambda unit: unit.lockout.remove([user_lock_key(record.user_name)]))
     click.echo(
         f"deleted user {record.user_name} (AssociateId {record.associate_id}): signing in is refused and their "
         "tickets, access tokens and browser sessions have ended"
@@ -117,7 +125,7 @@ def user_unlock(name: str, database_url: str) -> None:
     with opened_store(database_url) as store:
         store.migrate()
         record = live_user(store, name)
-        removed = store.remove_auth_failures([user_lock_key(record.user_name)])
+        removed = store.run_admin(lambda unit: unit.lockout.remove([user_lock_key(record.user_name)]))
     if removed:
         click.echo(f"unlocked {record.user_name}: failed logins forgotten, signing in works again")
     else:
@@ -130,7 +138,7 @@ def user_list(database_url: str) -> None:
     """List users with their AssociateId and role."""
     with opened_store(database_url) as store:
         store.migrate()
-        users = store.list_users()
+        users = store.run_admin(lambda unit: unit.users.list(), write=False)
     if not users:
         click.echo("no users yet; add one with `sochat user add NAME --role admin`, or start with --demo")
         return
@@ -169,15 +177,17 @@ def ticket_issue(name: str, idle_minutes: int | None, database_url: str) -> None
         now = now_ticks()
         minute = 60 * 10_000_000
         asyncio.run(
-            store.add_token(
-                NewToken(
-                    token_hash(value),
-                    "ticket",
-                    user.associate_id,
-                    now + defaults.ticket_lifetime_hours * 60 * minute,
-                    idle_ticks=idle * minute,
-                ),
-                now,
+            store.write(
+                lambda unit: unit.tokens.add(
+                    NewToken(
+                        token_hash(value),
+                        "ticket",
+                        user.associate_id,
+                        now + defaults.ticket_lifetime_hours * 60 * minute,
+                        idle_ticks=idle * minute,
+                    ),
+                    now,
+                )
             )
         )
     click.echo(value)
@@ -192,7 +202,7 @@ def ticket_revoke(value: str, database_url: str) -> None:
 
     with opened_store(database_url) as store:
         store.migrate()
-        revoked = asyncio.run(store.revoke_token(token_hash(value.strip())))
+        revoked = asyncio.run(store.write(lambda unit: unit.tokens.revoke(token_hash(value.strip()))))
     if not revoked:
         raise click.ClickException("no such live ticket or token")
     click.echo("revoked")

@@ -1,1 +1,1 @@
-"""Persistence: schema, migrations and repositories behind one protocol (sochat.store.protocol)."""
+"""Persistence: the schema, migrations, repositories and the unit of work, and Store over SQLite or PostgreSQL."""

@@ -29,10 +29,9 @@ from psycopg_pool import ConnectionPool
 
 from sochat.domain.errors import IdsExhausted, Unavailable
 from sochat.store import migrations
-from sochat.store.connection import DEFAULT_POOL_SIZE, DatabaseUrlError
 from sochat.store.repositories import Unit
 from sochat.store.sql import Row
-from sochat.store.store import SqlStore
+from sochat.store.url import DEFAULT_POOL_SIZE, DatabaseUrlError
 
 T = TypeVar("T")
 Connection = psycopg.Connection[TupleRow]
@@ -90,7 +89,6 @@ def postgres_conninfo(url: str) -> tuple[str, str | None]:
 
 class PostgresEngine:
     dialect = "postgresql"
-    integrity_error: type[Exception] = psycopg.IntegrityError
 
     def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE, timeout: float = DEFAULT_TIMEOUT) -> None:
         if pool_size < 1:
@@ -147,10 +145,11 @@ class PostgresEngine:
                 with connection(deadline) as conn:
                     if _ended_by_server(conn):
                         continue
+                    unit = Unit(conn, "postgresql", psycopg.IntegrityError)
                     if not write:
-                        return job(Unit(conn, "postgresql"))
+                        return job(unit)
                     with conn.transaction():
-                        return job(Unit(conn, "postgresql"))
+                        return job(unit)
             raise psycopg.OperationalError("every connection the pool opened was closed by the server")
         except psycopg.errors.SequenceGeneratorLimitExceeded as exc:
             raise IdsExhausted(_kind_of_sequence(exc)) from None
@@ -245,15 +244,6 @@ class PostgresEngine:
         with self._admin_lock:
             if self._admin is not None:
                 self._admin.close()
-
-
-class PostgresStore(SqlStore):
-    """The store on a PostgreSQL database (one schema of it)."""
-
-    def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE, timeout: float = DEFAULT_TIMEOUT) -> None:
-        engine = PostgresEngine(url, pool_size=pool_size, timeout=timeout)
-        self.schema = engine.schema
-        super().__init__(engine)
 
 
 # The tables whose ids come from identity sequences, by the start of their sequence's name.

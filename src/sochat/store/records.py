@@ -7,7 +7,7 @@ from and to files. (They lived in sochat.transfer.records, which made store and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sochat.domain.chat_session import ChatSession
 from sochat.domain.principal import Role
@@ -129,3 +129,5 @@ class ReferenceRow:
 
 
 Row = ChatSession | AssociateRow | TopicRow | ReferenceRow
+# The associate columns that import and export carry (beside the id and the password hash).
+ASSOCIATE_COLUMNS = [f.name for f in fields(AssociateRow)][1:-1]

@@ -7,22 +7,6 @@ from __future__ import annotations
 from sochat.domain.errors import Conflict, PreconditionFailed
 from sochat.domain.writes import IdempotencyKey, Precondition
 
-# The associate columns that import and export carry (beside the id and the password hash).
-ASSOCIATE_COLUMNS = (
-    "name",
-    "user_name",
-    "full_name",
-    "formal_name",
-    "person_id",
-    "rank",
-    "tooltip",
-    "user_type",
-    "group_idx",
-    "deleted",
-    "ej_user_id",
-    "role",
-)
-
 
 def check_precondition(session_id: int, row: tuple[int, int, int | None] | None, precondition: Precondition) -> bool:
     """``row`` is the stored (row_version, updated_ticks, user_id), or None when the session is not stored.

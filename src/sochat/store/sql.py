@@ -14,6 +14,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, TableClause
 
+from sochat.domain.errors import Conflict, IdsExhausted
+from sochat.domain.fields import INT32_MAX
+
 if TYPE_CHECKING:
     from sochat.store.repositories import Unit
 
@@ -68,6 +71,19 @@ def upsert(dialect: str, table: TableClause) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+def upsert_by(table: Any, keys: Sequence[str], *on: str, **also: Any) -> Callable[[str], Any]:
+    """The builder of an upsert by the ``on`` columns that sets ``keys`` from the new row, and ``also``."""
+
+    def build(d: str) -> Any:
+        statement = upsert(d, table)
+        changes = {key: statement.excluded[key] for key in keys}
+        if "password_hash" in table.c:  # a row without a hash keeps the stored one
+            changes["password_hash"] = func.coalesce(statement.excluded.password_hash, table.c.password_hash)
+        return statement.on_conflict_do_update(index_elements=[table.c[name] for name in on], set_=changes | also)
+
+    return build
+
+
 def same_name(dialect: str, column: Column[str], value: ColumnElement[str]) -> ColumnElement[bool]:
     """A name equal ignoring ASCII case: SQLite's NOCASE column, PostgreSQL's lower() under "C" (its index)."""
     if dialect == "sqlite":
@@ -93,10 +109,11 @@ ONE: ColumnElement[int] = literal_column("1")
 class Connection:
     """The statements of a unit of work (sochat.store.repositories.Unit) on its DBAPI connection."""
 
-    def __init__(self, connection: Any, dialect: str) -> None:
+    def __init__(self, connection: Any, dialect: str, integrity_error: type[Exception]) -> None:
         self.connection = connection
         self._execute: Callable[[str, dict[str, object]], Cursor] = connection.execute
         self.dialect = dialect
+        self.integrity_error = integrity_error  # the driver's: a write broke a uniqueness or foreign key rule
 
     def lend(self, url: str, work: Callable[[sqlalchemy.Connection], T], **options: Any) -> T:
         """Run ``work`` (a migration) on this unit's connection through SQLAlchemy, inside this unit's transaction:
@@ -151,8 +168,29 @@ class _Lent:
     def close(self) -> None: ...
 
 
+def new_id(given: int, kind: str) -> int:
+    """Refuse an id above int32: SQLite's rowid goes on to 2**63, SuperOffice's ids and our PostgreSQL columns
+    stop at 2**31 - 1 (PostgreSQL's sequences refuse by themselves). Raised inside the transaction, it undoes the
+    row."""
+    if given > INT32_MAX:
+        raise IdsExhausted(kind)
+    return given
+
+
 class Repository:
     """The statements on one kind of record, over a unit of work."""
 
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
+
+    def insert(self, statement: Statement, kind: str, taken: str = "", /, **params: object) -> int:
+        """Run an INSERT ... RETURNING the new id of a ``kind`` record; with ``taken``, a broken uniqueness rule
+        is a Conflict saying so."""
+        try:
+            row = self.unit.one(statement, **params)
+        except self.unit.integrity_error:
+            if not taken:
+                raise
+            raise Conflict(taken) from None
+        assert row is not None
+        return new_id(row[0], kind)

@@ -29,7 +29,6 @@ import sqlalchemy
 from sochat.domain.errors import Unavailable
 from sochat.store.repositories import Unit
 from sochat.store.sql import Row
-from sochat.store.store import SqlStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,7 +38,6 @@ _MAX_BATCH = 128
 
 class SqliteEngine:
     dialect = "sqlite"
-    integrity_error: type[Exception] = sqlite3.IntegrityError
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL", readers: int = 4) -> None:
         self.path = str(path)
@@ -72,7 +70,7 @@ class SqliteEngine:
 
     def _read_here(self, job: Callable[[Unit], T]) -> T:
         try:
-            return job(Unit(self._reader(), "sqlite"))
+            return job(Unit(self._reader(), "sqlite", sqlite3.IntegrityError))
         except sqlite3.OperationalError as exc:
             raise Unavailable(f"The database cannot be read right now: {exc}") from exc
 
@@ -130,14 +128,6 @@ class SqliteEngine:
             self._reader_connections.clear()
         self._local = threading.local()
         self._writer.stop()
-
-
-class SqliteStore(SqlStore):
-    """The store on one SQLite file."""
-
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL", readers: int = 4) -> None:
-        self.path = str(path)
-        super().__init__(SqliteEngine(path, synchronous=synchronous, readers=readers))
 
 
 def _switch_to_wal(conn: sqlite3.Connection) -> str:
@@ -215,7 +205,7 @@ class _Writer:
             if self._conn is None:
                 self._conn = self._connect()
             conn = self._conn
-            unit = Unit(conn, "sqlite")
+            unit = Unit(conn, "sqlite", sqlite3.IntegrityError)
             conn.execute("BEGIN IMMEDIATE")
             for job, future in batch:
                 conn.execute("SAVEPOINT job")

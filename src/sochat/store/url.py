@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sochat.store.connection import DEFAULT_POOL_SIZE, DatabaseUrlError
-from sochat.store.store import SqlStore
+from sochat.store.store import Store
 
-__all__ = ["DEFAULT_POOL_SIZE", "DatabaseUrlError", "open_store", "sqlite_path"]  # the two from .connection too
+# Connections a PostgreSQL store keeps open for requests. PostgreSQL allows 100 by default, for every client.
+DEFAULT_POOL_SIZE = 10
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL names no backend sochat can open; the message says what is supported."""
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -26,7 +30,7 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
-def open_store(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = DEFAULT_POOL_SIZE) -> SqlStore:
+def open_store(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = DEFAULT_POOL_SIZE) -> Store:
     """Open the store a database URL names: ``sqlite:///file.db`` (or a bare path) or ``postgresql://...``.
 
     ``sqlite_synchronous`` is SQLite's PRAGMA synchronous; ``pool_size`` is the number of connections a
@@ -34,14 +38,14 @@ def open_store(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = D
     """
     path = sqlite_path(url)
     if path is not None:
-        from sochat.store.sqlite import SqliteStore
+        from sochat.store.sqlite import SqliteEngine
 
         _check_sqlite_folder(path)
-        return SqliteStore(path, synchronous=sqlite_synchronous)
+        return Store(SqliteEngine(path, synchronous=sqlite_synchronous))
     scheme = url.split("://", 1)[0]
     if scheme in ("postgresql", "postgres"):
         try:
-            from sochat.store.postgres import PostgresStore
+            from sochat.store.postgres import PostgresEngine
         except ImportError as exc:
             if exc.name is not None and not exc.name.startswith("psycopg"):
                 raise  # a missing module of our own is a bug, not a missing extra
@@ -49,7 +53,7 @@ def open_store(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = D
                 f"PostgreSQL needs the psycopg driver, which cannot be loaded ({exc}); "
                 "install it with: pip install 'sochat[postgres]'"
             ) from exc
-        return PostgresStore(url, pool_size=pool_size)
+        return Store(PostgresEngine(url, pool_size=pool_size))
     raise DatabaseUrlError(
         f"unsupported database URL scheme {scheme!r}; use sqlite:///file.db or postgresql://user@host/database"
     )

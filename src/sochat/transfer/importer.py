@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TextIO
 
 from sochat.domain.errors import InvalidInput
-from sochat.store.protocol import Store
 from sochat.store.records import Row
+from sochat.store.store import Store
 from sochat.transfer.files import SourceRow, read_rows
 from sochat.transfer.records import kind_named, parse_row
 
@@ -71,4 +71,4 @@ def load(
                 if rejects is not None:
                     rejects.write(source.text + "\n")
 
-    return store.import_records(good_rows())
+    return store.run_admin(lambda unit: unit.transfer.load(good_rows()))

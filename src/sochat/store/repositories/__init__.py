@@ -15,7 +15,7 @@ from sochat.store.sql import Connection
 class Unit(Connection):
     """A unit of work: the repositories over one connection, inside one transaction (on SQLite the writer's
     savepoint or a reader's snapshot, on PostgreSQL a pooled connection's transaction). A job is a function of
-    a Unit (sochat.store.store.SqlStore.write and read)."""
+    a Unit (sochat.store.store.Store.write, read and run_admin)."""
 
     sessions = cached_property(Sessions)
     idempotency = cached_property(Idempotency)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Text, bindparam, cast, select
 
@@ -13,9 +13,6 @@ from sochat.domain.carriers import ASSOCIATE
 from sochat.domain.enums import USER_TYPE
 from sochat.store.schema import associate, chat_topic, reference_record
 from sochat.store.sql import Repository, Statement, among
-
-if TYPE_CHECKING:
-    pass
 
 _A = associate.c
 # The associate columns in the order of the carrier's first twelve properties (AssociateId, Name, ...).
@@ -43,10 +40,14 @@ def _find(carrier: str, count: int) -> Statement:
 
 
 class References(Repository):
-    def find(self, plan: dict[str, list[int]]) -> dict[tuple[str, int], dict[str, object]]:
-        """{(carrier, id): carrier properties} for the ids sochat knows; unknown ids are absent."""
+    def find(self, wanted: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], dict[str, object]]:
+        """Reference records by carrier name ("Associate", "Person", ..., "ChatTopic") and id: {(carrier, id):
+        carrier properties} for the ids sochat knows; unknown ids are absent."""
         found: dict[tuple[str, int], dict[str, object]] = {}
-        for carrier, ids in plan.items():
+        for carrier, given in wanted.items():
+            ids = sorted(set(given))
+            if not ids:
+                continue
             params: dict[str, object] = {f"i{i}": value for i, value in enumerate(ids)}
             rows = self.unit.run(_find(carrier, len(ids)), carrier=carrier, **params).fetchall()
             for row in rows:

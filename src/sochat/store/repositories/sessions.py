@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
+from sochat.domain import datetimes
 from sochat.domain.chat_session import FIELDS, ChatSession
-from sochat.domain.errors import IdsExhausted
-from sochat.domain.fields import INT32_MAX, Kind
+from sochat.domain.fields import Kind
 from sochat.domain.query import ListQuery
 from sochat.domain.writes import IdempotencyKey, Precondition
 from sochat.store.records import ListPage, SaveOutcome, StoredChatSession
 from sochat.store.rules import check_precondition, replay_of
 from sochat.store.schema import chat_session, idempotency_key
-from sochat.store.sql import ONE, Repository, Row, Statement, upsert
+from sochat.store.sql import ONE, Repository, Row, Statement, new_id, upsert_by
 from sochat.store.sql_query import list_statement
-
-if TYPE_CHECKING:
-    pass
 
 COLUMNS = [field.attr for field in FIELDS]
 DATA = COLUMNS[1:]
@@ -41,15 +38,11 @@ _COUNT = Statement(lambda d: select(chat_session.c.status, func.count()).group_b
 ALL_SESSIONS = Statement(lambda d: select(*STORED).order_by(_session_id))
 
 
-def _upsert(d: str) -> Any:
-    statement = upsert(d, chat_session)
-    changes = {name: statement.excluded[name] for name in [*DATA, "updated_ticks"]}
-    return statement.on_conflict_do_update(
-        index_elements=[_session_id], set_={**changes, "row_version": chat_session.c.row_version + ONE}
-    )
-
-
-_UPSERT = Statement(_upsert, keys=[*COLUMNS, "updated_ticks"], explicit_id=True)
+_UPSERT = Statement(
+    upsert_by(chat_session, [*DATA, "updated_ticks"], "chat_session_id", row_version=chat_session.c.row_version + ONE),
+    keys=[*COLUMNS, "updated_ticks"],
+    explicit_id=True,
+)
 
 
 @functools.cache
@@ -66,6 +59,10 @@ def _update(keep: tuple[str, ...]) -> Statement:
     )
 
 
+def now_ticks() -> int:
+    return datetimes.from_datetime(datetime.now(UTC))
+
+
 def stored(row: Row) -> StoredChatSession:
     values = dict(zip(COLUMNS, row, strict=False))
     for name in _FLAGS:
@@ -77,15 +74,6 @@ def values_of(session: ChatSession) -> dict[str, object]:
     return {name: getattr(session, name) for name in DATA}
 
 
-def new_id(given: int, kind: str) -> int:
-    """Refuse an id above int32: SQLite's rowid goes on to 2**63, SuperOffice's ids and our PostgreSQL columns
-    stop at 2**31 - 1 (PostgreSQL's sequences refuse by themselves). Raised inside the transaction, it undoes the
-    row."""
-    if given > INT32_MAX:
-        raise IdsExhausted(kind)
-    return given
-
-
 class Sessions(Repository):
     def get(self, session_id: int) -> StoredChatSession | None:
         row = self.unit.one(_SELECT, id=session_id)
@@ -94,15 +82,24 @@ class Sessions(Repository):
     def save(
         self,
         session: ChatSession,
-        now: int,
         *,
         create_if_missing: bool,
         precondition: Precondition | None = None,
         idempotency: IdempotencyKey | None = None,
         keep: tuple[str, ...] = (),
     ) -> SaveOutcome:
-        """See sochat.store.store.SqlStore.save_chat_session."""
-        unit = self.unit
+        """Insert (id 0) or replace a session and answer it as stored.
+
+        ``keep`` names attributes an update must leave as stored (fields the caller may not change).
+
+        For a non-zero id that is not stored, or stored outside ``precondition.scope``: insert with a fresh
+        id when ``create_if_missing``, otherwise answer ``SaveOutcome(None)`` and store nothing. A
+        ``precondition`` that does not hold raises PreconditionFailed. With ``idempotency``, an unexpired
+        key of the same owner answers the session it created (``replayed``) as it is now, whoever it is
+        assigned to (the caller decides what it may show), instead of inserting again; the same key with
+        another fingerprint raises Conflict.
+        """
+        unit, now = self.unit, now_ticks()
         if idempotency is not None:
             earlier = unit.idempotency.replay(idempotency, now)
             if earlier is not None:
@@ -131,12 +128,15 @@ class Sessions(Repository):
         row = self.unit.one(_CHECK, id=session_id)
         return check_precondition(session_id, None if row is None else (row[0], row[1], row[2]), precondition)
 
-    def delete(self, session_id: int, precondition: Precondition | None) -> bool:
+    def delete(self, session_id: int, *, precondition: Precondition | None = None) -> bool:
+        """Delete a session; False when it was not stored (or is outside ``precondition.scope``, which is
+        answered the same). The id is never handed out again."""
         if not self.check(session_id, precondition):
             return False  # outside the caller's scope: answered as not stored
         return self.unit.run(_DELETE, id=session_id).rowcount == 1
 
     def page(self, query: ListQuery) -> ListPage:
+        """One page of sessions matching the query, in its order (keyset paging through ``query.after``)."""
         text, params = list_statement(query, STORED, self.unit.dialect)
         rows = self.unit.raw(text, params).fetchall()
         width = len(STORED)
@@ -144,6 +144,7 @@ class Sessions(Repository):
         return ListPage([stored(row[:width]) for row in rows], tuple(rows[-1][width:]) if full else None)
 
     def count_by_status(self) -> dict[int, int]:
+        """How many sessions are stored in each status (for the metrics)."""
         return {int(status): int(count) for status, count in self.unit.run(_COUNT).fetchall()}
 
     def put(self, session: ChatSession, now: int) -> int:
@@ -151,9 +152,7 @@ class Sessions(Repository):
         if session.chat_session_id > 0:
             self.unit.run(_UPSERT, chat_session_id=session.chat_session_id, updated_ticks=now, **values_of(session))
             return session.chat_session_id
-        row = self.unit.one(_INSERT, updated_ticks=now, **values_of(session))
-        assert row is not None
-        new_id(row[0], "ChatSession")
+        self.insert(_INSERT, "ChatSession", updated_ticks=now, **values_of(session))
         return 0
 
 

@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import Text, bindparam, cast, func, insert, select
+from sqlalchemy import Text, bindparam, cast, insert, select
 
 from sochat.domain.chat_session import ChatSession
+from sochat.domain.errors import ImportConflict
 from sochat.domain.principal import Role
-from sochat.store.records import AssociateRow, ReferenceRow, Row, TopicRow
-from sochat.store.repositories.sessions import ALL_SESSIONS, new_id, stored
-from sochat.store.rules import ASSOCIATE_COLUMNS, replaces_credentials
+from sochat.store.records import ASSOCIATE_COLUMNS, AssociateRow, NewTopic, ReferenceRow, Row, TopicRow
+from sochat.store.repositories.sessions import ALL_SESSIONS, now_ticks, stored
+from sochat.store.rules import replaces_credentials
 from sochat.store.schema import associate, chat_topic, reference_record
-from sochat.store.sql import Repository, Statement, upsert
+from sochat.store.sql import Repository, Statement, upsert_by
 from sochat.store.sql import Row as DbRow
-
-if TYPE_CHECKING:
-    pass
 
 _A, _C, _R = associate.c, chat_topic.c, reference_record.c
 _TOPIC = ["name", "description", "welcome_message"]
 
 
-def _upsert(table: Any, keys: list[str], *on: str) -> Callable[[str], Any]:
-    def build(d: str) -> Any:
-        statement = upsert(d, table)
-        changes = {key: statement.excluded[key] for key in keys}
-        if "password_hash" in table.c:  # a row without a hash keeps the stored one
-            changes["password_hash"] = func.coalesce(statement.excluded.password_hash, table.c.password_hash)
-        return statement.on_conflict_do_update(index_elements=[table.c[name] for name in on], set_=changes)
-
-    return build
-
-
 _ASSOCIATE_UPSERT = Statement(
-    _upsert(associate, list(ASSOCIATE_COLUMNS), "associate_id"),
+    upsert_by(associate, ASSOCIATE_COLUMNS, "associate_id"),
     keys=["associate_id", *ASSOCIATE_COLUMNS, "password_hash"],
     explicit_id=True,
 )
@@ -45,10 +31,10 @@ _ASSOCIATE_INSERT = Statement(
 )
 _STORED_ASSOCIATE = Statement(lambda d: select(_A.password_hash, _A.deleted).where(_A.associate_id == bindparam("id")))
 _TOPIC_UPSERT = Statement(
-    _upsert(chat_topic, _TOPIC, "chat_topic_id"), keys=["chat_topic_id", *_TOPIC], explicit_id=True
+    upsert_by(chat_topic, _TOPIC, "chat_topic_id"), keys=["chat_topic_id", *_TOPIC], explicit_id=True
 )
 _TOPIC_INSERT = Statement(lambda d: insert(chat_topic).returning(_C.chat_topic_id), keys=_TOPIC)
-_REFERENCE_UPSERT = Statement(_upsert(reference_record, ["data"], "carrier", "id"), keys=["carrier", "id", "data"])
+_REFERENCE_UPSERT = Statement(upsert_by(reference_record, ["data"], "carrier", "id"), keys=["carrier", "id", "data"])
 
 _ASSOCIATES = Statement(
     lambda d: select(_A.associate_id, *(_A[c] for c in ASSOCIATE_COLUMNS), _A.password_hash).order_by(_A.associate_id)
@@ -72,6 +58,30 @@ def _associate_row(r: DbRow) -> AssociateRow:
 
 
 class Transfer(Repository):
+    def load(self, rows: Iterable[Row]) -> dict[str, int]:
+        """Upsert every row by id (all or nothing: the job's one transaction); answer counts per kind.
+
+        Rows with id 0 are inserted with a fresh id. Ids given explicitly are never handed out again.
+        """
+        now = now_ticks()
+        counts: dict[str, int] = {}
+        highest: dict[str, int] = {}  # the largest explicit id per kind
+        try:
+            for row in rows:
+                kind, given = self.put(row, now)
+                counts[kind] = counts.get(kind, 0) + 1
+                highest[kind] = max(highest.get(kind, 0), given)
+        except self.unit.integrity_error as exc:
+            reason = str(exc).strip().splitlines()[0]
+            raise ImportConflict(f"the import breaks a uniqueness rule ({reason}); nothing was loaded") from None
+        for kind, given in highest.items():
+            if given and kind in ID_COLUMNS:
+                self.unit.ids_given(*ID_COLUMNS[kind], given)
+        return counts
+
+    def add_topic(self, topic: NewTopic) -> int:
+        return self.topic(TopicRow(0, topic.name, topic.description, topic.welcome_message))[0]
+
     def put(self, row: Row, now: int) -> tuple[str, int]:
         """Upsert one row by id (a fresh id for id 0); answer its kind and the id it gave (0: a fresh one)."""
         if isinstance(row, ChatSession):
@@ -89,9 +99,7 @@ class Transfer(Repository):
         if row.chat_topic_id > 0:
             self.unit.run(_TOPIC_UPSERT, chat_topic_id=row.chat_topic_id, **values)
             return row.chat_topic_id, row.chat_topic_id
-        created = self.unit.one(_TOPIC_INSERT, **values)
-        assert created is not None
-        return new_id(created[0], "ChatTopic"), 0
+        return self.insert(_TOPIC_INSERT, "ChatTopic", **values), 0
 
     def _associate(self, row: AssociateRow) -> int:
         """Revokes the credentials of a stored user whose password the row changes or whom it retires, as
@@ -99,9 +107,7 @@ class Transfer(Repository):
         values = {name: getattr(row, name) for name in ASSOCIATE_COLUMNS}
         values.update(name=row.name or row.user_name, role=row.role.value, password_hash=row.password_hash)
         if row.associate_id <= 0:
-            created = self.unit.one(_ASSOCIATE_INSERT, **values)
-            assert created is not None
-            new_id(created[0], "Associate")
+            self.insert(_ASSOCIATE_INSERT, "Associate", **values)
             return 0
         before = self.unit.one(_STORED_ASSOCIATE, id=row.associate_id)
         if replaces_credentials(None if before is None else (before[0], before[1]), row.password_hash, row.deleted):
