@@ -22,7 +22,8 @@ from click.testing import CliRunner, Result
 from sochat.cli import main as sochat_cli
 from sochat.domain import datetimes
 from sochat.security.tokens import new_access_token, new_secret, new_ticket, token_hash
-from sochat.store.store import NewToken, Store
+from sochat.store.records import NewToken
+from sochat.store.store import Store
 from support.api import ERROR_KEYS, TJE0
 from support.client import Client
 from support.databases import stored_users
