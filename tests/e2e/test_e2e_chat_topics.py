@@ -182,7 +182,8 @@ def saved(client: httpx.Client, topic: dict[str, Any], content_type: str = "appl
 
 
 def get(client: httpx.Client, topic_id: int, **kw: Any) -> Any:
-    response = client.post(GET_TOPIC, params={"chatTopicEntityId": topic_id}, **kw)
+    kw.setdefault("params", {"chatTopicEntityId": topic_id})
+    response = client.post(GET_TOPIC, **kw)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -246,6 +247,18 @@ def test_demo_topics_made_before_the_entity_read_as_topics_with_defaults(client:
     support = get(client, 2)
     assert (support["ChatTopicId"], support["Name"]) == (2, "Support")
     assert support["Widget"]["Size"] == "Normal" and support["BotSettings"]["BotName"] == ""
+
+
+def test_get_takes_select_and_its_id_from_a_body_object(client: httpx.Client) -> None:
+    topic_id = saved(client, FULL_TOPIC)["ChatTopicId"]
+    chosen = get(client, topic_id, params={"chatTopicEntityId": topic_id, "$select": "Name,Widget/Size"})
+    assert (chosen["Name"], chosen["Description"], chosen["SecondsPrAccept"]) == ("Returns", None, 0)
+    assert (chosen["Widget"]["Size"], chosen["Widget"]["Color"], chosen["OpeningHours"]) == ("Large", None, None)
+    assert chosen["TableRight"] == {"Mask": "FULL", "Reason": ""}
+    refused = client.post(GET_TOPIC, params={"chatTopicEntityId": topic_id, "$select": "CustomerName"})
+    assert "not a ChatTopicEntity property" in error_message(refused, 400)
+    by_body = client.post(GET_TOPIC, json={"ChatTopicEntityId": topic_id})
+    assert by_body.status_code == 200 and by_body.json()["Name"] == "Returns", by_body.text
 
 
 def test_get_of_an_unknown_id_answers_null(client: httpx.Client) -> None:

@@ -17,6 +17,7 @@ from sochat.domain.fields import field_by_lower_name
 from sochat.domain.rights import UPDATE, field_properties
 from sochat.http.codecs import patch
 from sochat.http.handlers.context import Context
+from sochat.http.handlers.select import select_struct
 from sochat.http.messages import Response
 
 ENTITY = "ChatTopicEntity"
@@ -66,7 +67,7 @@ async def _patched(ctx: Context, kind: str, operations: Any) -> Any:
 
 def answer_topic(ctx: Context, view: ChatTopicView | None) -> Response:
     """The entity in the negotiated format, then TableRight and FieldProperties (read-only for a role that may
-    not change topics)."""
+    not change topics), with $select applied."""
     if view is None:
         return ctx.answer(None, root=ENTITY)
     tokens = ctx.wants_xml
@@ -75,4 +76,5 @@ def answer_topic(ctx: Context, view: ChatTopicView | None) -> Response:
     entity["TableRight"] = right.to_wire(tokens=tokens)
     reason = "" if right.allows(UPDATE) else right.reason
     entity["FieldProperties"] = field_properties(ChatTopicEntity, read_only_reason=reason, tokens=tokens)
+    entity = select_struct(entity, ctx.request.query.get("$select"), ChatTopicEntity, tokens=tokens)
     return ctx.answer(entity, root=ENTITY, shape=ChatTopicEntity)
