@@ -90,14 +90,16 @@ class ChatTopicAgent:
         self._require(principal, DELETE, "delete")
 
         def delete(unit: Unit) -> bool:
+            if not unit.topics.delete(chat_topic_id):
+                return False  # not stored, whatever sessions name it
             sessions = unit.topics.session_count(chat_topic_id)
-            if sessions:
+            if sessions:  # raised inside the job: the delete is undone
                 raise Conflict(
                     f"ChatTopic {chat_topic_id} still has {sessions} chat session{'s' if sessions != 1 else ''};"
                     " delete or move them first",
                     source=_SOURCE,
                 )
-            return unit.topics.delete(chat_topic_id)
+            return True
 
         deleted = await self._store.write(delete, "delete_chat_topic")
         if not deleted and self._strict:
