@@ -370,7 +370,7 @@ def _xml_name(key: str) -> str:
 
 @functools.cache
 def xml_documents() -> st.SearchStrategy[bytes]:
-    root = st.sampled_from(("ChatSessionEntity", "chatsessionentity", "Other", "ErrorInfo"))
+    root = st.sampled_from(("ChatSessionEntity", "chatsessionentity", "ChatTopicEntity", "Other", "ErrorInfo"))
     declared = st.builds(
         lambda r, members: (
             f'<?xml version="1.0" encoding="utf-8"?><{r} xmlns:i="{XSI}">'
@@ -399,10 +399,18 @@ def xml_documents() -> st.SearchStrategy[bytes]:
             b'<ChatSessionEntity xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><User i:nil="maybe"/>'
             b"</ChatSessionEntity>",
             b"<ChatSessionEntity><User><AssociateId><x/></AssociateId></User></ChatSessionEntity>",
+            # ChatTopicEntity's nested settings: a wrong enum name, a time span past a day, an object as text.
+            b"<ChatTopicEntity><Widget><Size>Huge</Size><RequiredFields>Email Nope</RequiredFields></Widget>"
+            b"</ChatTopicEntity>",
+            b"<ChatTopicEntity><OpeningHours><MonStart>PT99999999999H</MonStart><TzLocation><TZLocationID>x"
+            b"</TZLocationID></TzLocation></OpeningHours></ChatTopicEntity>",
+            b"<ChatTopicEntity><BotSettings>robot</BotSettings><Widget><Widget/></Widget></ChatTopicEntity>",
         )
     )
     nested = st.sampled_from((100, 1000, 5000)).map(
         lambda depth: b"<ChatSessionEntity>" + b"<User>" * depth + b"1" + b"</User>" * depth + b"</ChatSessionEntity>"
+    ) | st.sampled_from((100, 5000)).map(
+        lambda depth: b"<ChatTopicEntity>" + b"<Widget>" * depth + b"1" + b"</Widget>" * depth + b"</ChatTopicEntity>"
     )
     return declared | broken | nested
 

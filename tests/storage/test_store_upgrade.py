@@ -7,9 +7,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from sochat.domain.chat_session import ChatSession
+from sochat.domain.chat_topic import ChatTopicEntity
 from sochat.domain.principal import Role
 from sochat.security.tokens import token_hash
 from sochat.store import migrations
@@ -24,6 +26,7 @@ DATA = Path(__file__).parent / "data"
 TICKET = "7T:upgrade-test-ticket"
 NOW = 639_000_000_000_000_000
 FOREVER = 3_000_000_000_000_000_000
+AFTER_BASELINE = ["0002_chat_topic_entity"]  # the Alembic revisions a database of the legacy migrations lacks
 
 
 async def assert_kept(store: Store) -> None:
@@ -54,6 +57,13 @@ async def assert_kept(store: Store) -> None:
     assert await store.read(lambda unit: unit.sessions.get(2), point=True) is None
     third = await store.read(lambda unit: unit.sessions.get(3), point=True)
     assert third is not None and third.session.chatbot_is_active is True
+    # The topic main stored (name, description, welcome message) reads as a ChatTopicEntity with default values.
+    topic = await store.read(lambda unit: unit.topics.get(1))
+    assert topic is not None and topic.version == 1 and topic.updated_ticks == 0
+    assert msgspec.structs.replace(topic.topic, name="", description="", welcome_message="") == ChatTopicEntity(
+        chat_topic_id=1
+    )
+    assert (topic.topic.name, topic.topic.description) == ("Support", "Help desk")
     assert await store.read(lambda unit: unit.references.find({"Person": [5]}), point=True) == {
         ("Person", 5): {"PersonId": 5, "Firstname": "Ada"}
     }
@@ -71,11 +81,12 @@ async def assert_kept(store: Store) -> None:
 
 
 async def test_a_sqlite_database_made_by_main_upgrades_in_place(tmp_path: Path) -> None:
-    """The file main made (migrations 0001..0004, no Alembic) migrates with nothing to apply, and keeps all."""
+    """The file main made (migrations 0001..0004, no Alembic) gets only the revisions after the baseline, and keeps
+    all."""
     path = shutil.copy(DATA / "main-cd03de3.db", tmp_path / "sochat.db")
     store = Store(SqliteEngine(path))
     try:
-        assert store.migrate() == []
+        assert store.migrate() == AFTER_BASELINE
         assert store.migrate() == []
         await assert_kept(store)
     finally:
@@ -129,12 +140,14 @@ def fill_as_main_did(backend: Backend) -> None:
 
 
 async def test_a_postgresql_schema_made_by_main_upgrades_in_place(postgres_url: str) -> None:
-    """The legacy SQL files 0001..0004 and rows as main wrote them: migrate applies nothing and keeps all."""
+    """The legacy SQL files 0001..0004 and rows as main wrote them: migrate applies the revisions after the baseline
+    and keeps all."""
     with postgres_backend(postgres_url) as backend:
         legacy(backend, 4, create_schema=backend.url.rsplit("schema=", 1)[1])
         fill_as_main_did(backend)
         store = backend.open(pool_size=2)
         try:
+            assert store.migrate() == AFTER_BASELINE
             assert store.migrate() == []
             await assert_kept(store)
         finally:
@@ -149,7 +162,7 @@ def test_an_older_database_gets_the_migrations_it_lacks(backend: Backend) -> Non
         legacy(backend, 2)
     store = backend.open()
     try:
-        assert store.migrate() == ["0003_auth", "0004_auth_failure_expiry"]
+        assert store.migrate() == ["0003_auth", "0004_auth_failure_expiry", *AFTER_BASELINE]
         assert store.migrate() == []
         assert store.integrity_check() == "ok"
     finally:

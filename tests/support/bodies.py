@@ -48,12 +48,15 @@ def _xml_members(entity: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def xml(entity: dict[str, Any], *, namespace: str | None = None, encoding: str = "utf-8") -> bytes:
-    """A ChatSessionEntity XML document as SuperOffice writes one (optionally in the Services88 namespace)."""
+def xml(
+    entity: dict[str, Any], *, namespace: str | None = None, encoding: str = "utf-8", root: str = ENTITY_ROOT
+) -> bytes:
+    """An entity's XML document (a ChatSessionEntity unless ``root`` names another) as SuperOffice writes one
+    (optionally in the Services88 namespace)."""
     default_ns = f' xmlns="{namespace}"' if namespace else ""
     text = (
         f'<?xml version="1.0" encoding="{encoding}"?>'
-        f'<{ENTITY_ROOT}{default_ns} xmlns:i="{XSI}">{_xml_members(entity)}</{ENTITY_ROOT}>'
+        f'<{root}{default_ns} xmlns:i="{XSI}">{_xml_members(entity)}</{root}>'
     )
     return text.encode(encoding)
 
@@ -100,12 +103,19 @@ def merge_patch(entity: dict[str, Any], *, keep_id: bool = False) -> bytes:
     return json.dumps({k: v for k, v in entity.items() if keep_id or k != "ChatSessionId"}).encode("utf-8")
 
 
-def body(entity: dict[str, Any], content_type: str, *, namespace: str | None = None, keep_id: bool = False) -> bytes:
-    """``entity`` written in the format a request Content-Type names."""
+def body(
+    entity: dict[str, Any],
+    content_type: str,
+    *,
+    namespace: str | None = None,
+    keep_id: bool = False,
+    root: str = ENTITY_ROOT,
+) -> bytes:
+    """``entity`` written in the format a request Content-Type names (XML: with the root element ``root``)."""
     if content_type in JSON_TYPES:
         return json_body(entity)
     if content_type in XML_TYPES:
-        return xml(entity, namespace=namespace)
+        return xml(entity, namespace=namespace, root=root)
     if content_type == FORM:
         return form(entity)
     if content_type == JSON_PATCH:

@@ -166,7 +166,7 @@ def test_an_unlimited_scope_leaves_the_precondition_as_it_is(precondition: Preco
 def test_an_agents_scope_goes_into_the_precondition() -> None:
     assert _within(AGENT_SCOPE, None) == Precondition(scope=AGENT_SCOPE)
     given = Precondition(versions=(VERSION,), unmodified_since_ticks=UPDATED)
-    assert _within(AGENT_SCOPE, given) == Precondition(VERSION, UPDATED, AGENT_SCOPE)
+    assert _within(AGENT_SCOPE, given) == Precondition((VERSION,), UPDATED, AGENT_SCOPE)
 
 
 def test_the_agents_scope_hides_another_agents_session_from_the_write() -> None:

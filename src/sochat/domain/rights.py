@@ -71,6 +71,13 @@ def chat_session_table_right(principal: Principal) -> TableRight:
     return TableRight(_TABLE_MASK[principal.role], _REASON[principal.role])
 
 
+def chat_topic_table_right(principal: Principal) -> TableRight:
+    """Topics are administered (SuperOffice's Settings and maintenance): admins manage them, other roles read."""
+    if principal.role is Role.ADMIN:
+        return TableRight(_TABLE_MASK[Role.ADMIN], "")
+    return TableRight(SELECT, "[SR_SOCHAT_ADMINS_MANAGE_TOPICS]")
+
+
 @dataclass(frozen=True, slots=True)
 class SessionScope:
     """The stored sessions a caller may see, and so change: all of them, or (an agent) the unassigned ones and

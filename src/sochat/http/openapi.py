@@ -9,6 +9,7 @@ from typing import Any
 from sochat import __version__
 from sochat.domain.carriers import CARRIERS, CarrierType
 from sochat.domain.chat_session import FIELDS, ChatSession
+from sochat.domain.chat_topic import ChatTopicEntity
 from sochat.domain.enums import E_FIELD_RIGHT, E_TABLE_RIGHT, EnumType
 from sochat.domain.fields import Kind
 from sochat.http import operations
@@ -21,7 +22,7 @@ from sochat.http.schemas import UNSET_DATE as UNSET_DATE
 from sochat.http.schemas import enum_schema as _enum_schema
 from sochat.http.schemas import nullable_ref as _nullable_ref
 from sochat.http.schemas import scalar_schema as _scalar
-from sochat.http.schemas import struct_schema
+from sochat.http.schemas import struct_schema, struct_schemas
 
 _REF = REF
 _STRING_DICTIONARY = {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
@@ -112,6 +113,7 @@ def _schemas() -> dict[str, Any]:
             },
         },
         **_address_schemas(),
+        **struct_schemas(ChatTopicEntity),  # and every type it holds or links to
         "ErrorBody": {
             "type": "object",
             "required": ["Error", "ErrorType", "ErrorMessage", "ErrorSource"],

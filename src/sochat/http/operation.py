@@ -116,8 +116,9 @@ def _nullable_content(schema_name: str) -> dict[str, Any]:
     return {media: {"schema": schema} for media in RESPONSE_TYPES}
 
 
-def entity_body(*, required: bool = True) -> dict[str, Any]:
-    """A ChatSessionEntity (or, where a patch is read, a patch for one) in each of the seven request types."""
+def entity_body(*, required: bool = True, name: str = "ChatSessionEntityInput") -> dict[str, Any]:
+    """An entity (the schema ``name``; where a patch is read, a patch for one) in each of the seven request
+    types."""
     body_content: dict[str, Any] = {}
     for media, body_format in REQUEST_FORMATS.items():
         if body_format == "json-patch":
@@ -125,7 +126,7 @@ def entity_body(*, required: bool = True) -> dict[str, Any]:
         elif body_format == "merge-patch":
             body_content[media] = {"schema": {"type": "object"}}
         else:
-            body_content[media] = {"schema": {"$ref": REF + "ChatSessionEntityInput"}}
+            body_content[media] = {"schema": {"$ref": REF + name}}
     return {"required": required, "content": body_content}
 
 
@@ -137,10 +138,12 @@ def errors(*codes: str) -> dict[str, Any]:
     }
 
 
-def entity_answer(*, links: bool = False, nullable: bool = False) -> dict[str, Any]:
-    name = "ChatSessionEntityWithLinks" if links else "ChatSessionEntity"
+def entity_answer(
+    *, links: bool = False, nullable: bool = False, name: str = "ChatSessionEntity", what: str = "The chat session."
+) -> dict[str, Any]:
+    name = name + "WithLinks" if links else name
     answer = _nullable_content(name) if nullable else content(name, list(RESPONSE_TYPES))
-    return {"200": {"description": "The chat session.", "content": answer}}
+    return {"200": {"description": what, "content": answer}}
 
 
 def no_content_answer(description: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ would scatter what this module exists to keep in one place.
 
 from __future__ import annotations
 
-from sochat.http.handlers import agents_chat, authentication, docs, health, rest_chat_session
+from sochat.http.handlers import agents_chat, agents_topics, authentication, docs, health, rest_chat_session
 from sochat.http.handlers.chat_session_io import answer_session
 from sochat.http.handlers.context import no_content
 from sochat.http.negotiation import RESPONSE_TYPES
@@ -45,6 +45,10 @@ from sochat.http.operation import (
 # What the Chat agent's methods answer: the entity, the entity or null, or 204 without a body.
 ENTITY = Result(entity_answer(), answer_session)
 ENTITY_OR_NULL = Result(entity_answer(nullable=True), answer_session)
+TOPIC = Result(entity_answer(name="ChatTopicEntity", what="The chat topic."), agents_topics.answer_topic)
+TOPIC_OR_NULL = Result(
+    entity_answer(nullable=True, name="ChatTopicEntity", what="The chat topic."), agents_topics.answer_topic
+)
 
 
 def nothing(description: str) -> Result:
@@ -99,6 +103,49 @@ CHAT_AGENT = (
         result=nothing("Deleted (or not stored)."),
         error_answers=_DELETE_ERRORS,
         rights="ChatSession: delete",
+    ),
+    *agent_method(
+        "CreateDefaultChatTopicEntity",
+        summary="Loading default values into a new ChatTopicEntity.",
+        description="Answers a new ChatTopicEntity filled with default values; nothing is stored.",
+        call=agents_topics.create_default_chat_topic_entity,
+        parameters=COMMON_HEADERS,
+        result=TOPIC,
+        error_answers=_READ_ERRORS,
+        rights="ChatTopic: read (any role)",
+    ),
+    *agent_method(
+        "SaveChatTopicEntity",
+        summary="Updates the existing ChatTopicEntity or creates a new ChatTopicEntity if the id parameter is 0.",
+        description="Body: a ChatTopicEntity. ChatTopicId 0 creates a topic; otherwise the stored one is replaced. "
+        "Answers the entity as stored.",
+        call=agents_topics.save_chat_topic_entity,
+        parameters=COMMON_HEADERS,
+        request_body=entity_body(name="ChatTopicEntity"),
+        result=TOPIC,
+        error_answers=errors("400", "401", "403", "404", "413", "415", "500", "503"),
+        rights="ChatTopic: create (id 0) or update (admin)",
+    ),
+    *agent_method(
+        "GetChatTopicEntity",
+        summary="Gets a ChatTopicEntity object.",
+        description="Gets a ChatTopicEntity. Query: chatTopicEntityId (int32). Answers null when it does not exist.",
+        call=agents_topics.get_chat_topic_entity,
+        parameters=(agent_int32("chatTopicEntityId", "The identifier of the topic."), SELECT, *COMMON_HEADERS),
+        result=TOPIC_OR_NULL,
+        error_answers=_READ_ERRORS,
+        rights="ChatTopic: read (any role)",
+    ),
+    *agent_method(
+        "DeleteChatTopicEntity",
+        summary="Deletes the ChatTopicEntity",
+        description="Deletes a ChatTopicEntity. Query: chatTopicEntityId (int32). Answers 204 with no body; 409 while "
+        "chat sessions still name the topic.",
+        call=agents_topics.delete_chat_topic_entity,
+        parameters=(agent_int32("chatTopicEntityId", "The identity of the ChatTopicEntity."), APP_TOKEN),
+        result=nothing("Deleted (or not stored)."),
+        error_answers=errors("400", "401", "403", "404", "409", "500", "503"),
+        rights="ChatTopic: delete (admin)",
     ),
 )
 
@@ -314,10 +361,6 @@ PLANNED_AGENT_METHODS = (
     "GetChatMessages",
     "AddChatMessage",
     "CreateDefaultChatTopicAgent",
-    "CreateDefaultChatTopicEntity",
-    "SaveChatTopicEntity",
-    "DeleteChatTopicEntity",
-    "GetChatTopicEntity",
     "IsWithinOpeningHours",
     "ChatTopicsForUser",
     "GetUserAgentList",

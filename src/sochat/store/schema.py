@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeEngine
 
 from sochat.domain.chat_session import FIELDS
 from sochat.domain.fields import Kind
+from sochat.store.topic_schema import topic_columns
 
 metadata = MetaData()
 
@@ -83,6 +84,7 @@ chat_topic = Table(
     _text("name", default=False),
     _text("description"),
     _text("welcome_message"),
+    *topic_columns(),  # ChatTopicEntity's other properties (revision 0002)
     sqlite_autoincrement=True,
 )
 

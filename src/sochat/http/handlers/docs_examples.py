@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sochat.domain import datetimes
+from sochat.domain.answers import struct_properties
 from sochat.domain.chat_session import ChatSession, default_chat_session
+from sochat.domain.chat_topic import ChatBotSettings, ChatTopicEntity, ChatWidgetSettings
 from sochat.domain.principal import Role
-from sochat.domain.rights import chat_session_field_properties
+from sochat.domain.rights import chat_session_field_properties, field_properties
 from sochat.http import render
 from sochat.http.locale import RequestLocale
 
@@ -122,8 +124,50 @@ def examples() -> dict[tuple[str, str], Example]:
         _request(f"GET {_REST}?$select=customerName,status&$filter=status eq 'InQueue'&$top=1", _AUTH),
         _answer("200 OK", _json(listing)),
     )
+    _add_topic_examples(found)
     _add_service_examples(found)
     return found
+
+
+def _topic(topic: ChatTopicEntity) -> str:
+    entity = struct_properties(topic, UTC)
+    entity["TableRight"] = {"Mask": "FULL", "Reason": ""}
+    properties = field_properties(ChatTopicEntity)
+    first = next(iter(properties))
+    entity["FieldProperties"] = {first: properties[first], "...": "..."}
+    return _json(entity)
+
+
+def _add_topic_examples(found: dict[tuple[str, str], Example]) -> None:
+    create = {"ChatTopicId": 0, "Name": "Support", "Widget": {"Size": "Large"}, "BotSettings": {"BotName": "Robo"}}
+    stored = _topic(
+        ChatTopicEntity(
+            chat_topic_id=4,
+            name="Support",
+            widget=ChatWidgetSettings(size=1),
+            bot_settings=ChatBotSettings(bot_name="Robo"),
+        )
+    )
+    for verb in ("CreateDefault", "Save", "Get", "Delete"):
+        method = f"{verb}ChatTopicEntity"
+        found[(_AGENTS + method, "get")] = Example(
+            _request(f"GET {_AGENTS}{method}", _AUTH),
+            _answer("200 OK", f"POST {_AGENTS}{method}\n\n...", "text/plain; charset=utf-8"),
+        )
+    found[(_AGENTS + "CreateDefaultChatTopicEntity", "post")] = Example(
+        _request(f"POST {_AGENTS}CreateDefaultChatTopicEntity", _AUTH), _answer("200 OK", _topic(ChatTopicEntity()))
+    )
+    found[(_AGENTS + "SaveChatTopicEntity", "post")] = Example(
+        _request(f"POST {_AGENTS}SaveChatTopicEntity", _AUTH, _JSON, body=_json(create)), _answer("200 OK", stored)
+    )
+    found[(_AGENTS + "GetChatTopicEntity", "post")] = Example(
+        _request(f"POST {_AGENTS}GetChatTopicEntity?chatTopicEntityId=4", _AUTH),
+        _answer("200 OK", stored + "\n\n(an id that is not stored answers 200 with the body null)"),
+    )
+    found[(_AGENTS + "DeleteChatTopicEntity", "post")] = Example(
+        _request(f"POST {_AGENTS}DeleteChatTopicEntity?chatTopicEntityId=4", _AUTH),
+        _answer("204 No Content\n\n(409 while chat sessions name the topic)"),
+    )
 
 
 def _add_service_examples(found: dict[tuple[str, str], Example]) -> None:

@@ -8,6 +8,7 @@ from functools import cached_property
 from sochat.store.repositories.accounts import Applications, Lockout, Tokens, Users
 from sochat.store.repositories.references import References
 from sochat.store.repositories.sessions import Idempotency, Sessions
+from sochat.store.repositories.topics import Topics
 from sochat.store.repositories.transfer import Transfer
 from sochat.store.sql import Connection
 
@@ -25,3 +26,4 @@ class Unit(Connection):
     applications = cached_property(Applications)
     references = cached_property(References)
     transfer = cached_property(Transfer)
+    topics = cached_property(Topics)
