@@ -124,9 +124,9 @@ def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 async def test_unreachable_server_answers_unavailable() -> None:
-    """With no server, requests and administration fail with Unavailable (503) within the timeout."""
+    """With no server, requests and administration fail with Unavailable (503) instead of waiting for one.
+    How long the refusal takes is a matter for bench/, not a bound asserted here."""
     store = Store(PostgresEngine(UNREACHABLE, timeout=0.5))
-    started = time.monotonic()
     try:
         with pytest.raises(Unavailable):
             await store.ping()
@@ -137,7 +137,6 @@ async def test_unreachable_server_answers_unavailable() -> None:
         assert store.integrity_check() != "ok"
     finally:
         store.close()
-    assert time.monotonic() - started < 10
 
 
 async def test_connections_the_server_drops_are_replaced(pg: Backend, postgres_url: str) -> None:

@@ -1,6 +1,10 @@
 """SuperOffice's archive query language for GET /api/v1/ChatSession: $select, $filter, $orderBy, $top,
 $skip, and our keyset $skiptoken.
 
+Over 400 lines on purpose: the grammar below, the bounds that keep it cheap and the one recursive-descent parser
+that enforces both are read together when either changes; split apart, a bound would sit away from the rule it
+limits.
+
 Grammar of $filter (keywords are case-insensitive; strings in single quotes, '' for a quote):
 
     filter     := conjunct ("or" conjunct)*
