@@ -37,3 +37,6 @@ def configure(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Alembic narrates each migration step at INFO; sochat's own "database migrated: ..." line already says
+    # what was applied, so only its warnings and errors are worth a line.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
