@@ -9,10 +9,7 @@ from a worktree under wt/), or where SOCHAT_SUPEROFFICE_SWAGGER points. Without 
 from __future__ import annotations
 
 import json
-import os
 import re
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,13 +19,13 @@ from lifecycle_support import rich_entity
 from sochat.http.openapi import UNSET_DATE, document
 from sochat.http.routes import match
 from support.api import REST, SAVE
+from support.swagger import definitions, schema_shape, swagger_files
 
 pytestmark = pytest.mark.e2e
 
 # The document is the same whatever the database: one server, on SQLite.
 DATABASES = ("sqlite",)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SWAGGER_FILES = ("Swagger-v1-ChatAgent.json", "Swagger-v1-ChatSession.json", "Swagger-v1-ChatTopic.json")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 # Our own schemas, which SuperOffice's files have no counterpart for.
@@ -41,19 +38,8 @@ KNOWN_DIFFERENCES = {
 CORRECTED = {("ODataSlimResponse", "value"): {"type": "array", "items": {"type": "object"}}}
 
 
-def _swagger_dir() -> Path | None:
-    candidates = [REPO_ROOT.parent / "shared/spec/swagger", REPO_ROOT.parent.parent / "shared/spec/swagger"]
-    if os.environ.get("SOCHAT_SUPEROFFICE_SWAGGER"):
-        candidates.insert(0, Path(os.environ["SOCHAT_SUPEROFFICE_SWAGGER"]))
-    return next((path for path in candidates if all((path / name).is_file() for name in SWAGGER_FILES)), None)
-
-
-@cache
 def _swaggers() -> dict[str, dict[str, Any]]:
-    folder = _swagger_dir()
-    if folder is None:
-        pytest.skip(f"SuperOffice's Swagger copies ({', '.join(SWAGGER_FILES)}) are not in ../shared/spec/swagger")
-    return {name: json.loads((folder / name).read_text(encoding="utf-8")) for name in SWAGGER_FILES}
+    return swagger_files(*SWAGGER_FILES)
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
@@ -69,38 +55,7 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
 
 def _definitions() -> dict[str, dict[str, Any]]:
     """SuperOffice's definitions by short name (SuperOffice.CRM.Services.Associate -> Associate)."""
-    merged: dict[str, dict[str, Any]] = {}
-    for swagger in _swaggers().values():
-        for name, schema in swagger["definitions"].items():
-            merged[name.rsplit(".", 1)[-1]] = schema
-    return merged
-
-
-def _shape(schema: dict[str, Any]) -> Any:
-    """What a client generator reads from a schema: type, format, enum, referenced schema, items; nullability
-    (which Swagger 2.0 cannot state), descriptions and bounds are left out, and so is our unset-date branch."""
-    if "$ref" in schema:
-        return {"$ref": schema["$ref"].rsplit("/", 1)[-1].rsplit(".", 1)[-1]}
-    for key in ("oneOf", "anyOf"):
-        if key in schema:
-            options = [option for option in schema[key] if option != {"type": "null"} and "const" not in option]
-            assert len(options) == 1, schema
-            return _shape(options[0])
-    shape: dict[str, Any] = {}
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kinds = [item for item in kind if item != "null"]
-        kind = kinds[0] if len(kinds) == 1 else kinds
-    if kind is not None:
-        shape["type"] = kind
-    for key in ("format", "enum"):
-        if key in schema:
-            shape[key] = schema[key]
-    if isinstance(schema.get("items"), dict):
-        shape["items"] = _shape(schema["items"])
-    if isinstance(schema.get("additionalProperties"), dict) and schema["additionalProperties"]:
-        shape["additionalProperties"] = _shape(schema["additionalProperties"])
-    return shape
+    return definitions(*SWAGGER_FILES)
 
 
 def _ours(path: str, method: str) -> dict[str, Any] | None:
@@ -160,7 +115,7 @@ def test_served_operations_carry_superoffice_operation_ids_and_parameters():
                 continue
             key = (parameter["name"], parameter["in"])
             assert key in parameters, f"{label}: {key} missing"
-            assert _shape(parameters[key]["schema"]) == _shape(parameter), f"{label}: {key}"
+            assert schema_shape(parameters[key]["schema"]) == schema_shape(parameter), f"{label}: {key}"
             if parameter.get("required"):
                 assert parameters[key]["required"] is True, f"{label}: {key} must be required"
         for status, answer in theirs["responses"].items():
@@ -168,7 +123,9 @@ def test_served_operations_carry_superoffice_operation_ids_and_parameters():
             if "schema" in answer:
                 content = ours["responses"][status]["content"]
                 assert set(theirs.get("produces", [])) <= set(content), f"{label}: {status}"
-                assert _shape(content["application/json"]["schema"]) == _shape(answer["schema"]), f"{label}: {status}"
+                assert schema_shape(content["application/json"]["schema"]) == schema_shape(answer["schema"]), (
+                    f"{label}: {status}"
+                )
 
 
 def test_schemas_agree_with_superoffice_definitions():
@@ -185,7 +142,7 @@ def test_schemas_agree_with_superoffice_definitions():
         for prop, schema in their_properties.items():
             if (name, prop) in KNOWN_DIFFERENCES:
                 continue
-            assert _shape(our_properties[prop]) == _shape(schema), f"{name}.{prop}"
+            assert schema_shape(our_properties[prop]) == schema_shape(schema), f"{name}.{prop}"
 
 
 def test_input_schema_names_every_entity_property():

@@ -9,10 +9,6 @@ or where SOCHAT_SUPEROFFICE_SWAGGER points; without them these tests skip and sa
 
 from __future__ import annotations
 
-import json
-import os
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,26 +19,15 @@ from sochat.domain.chat_topic import ChatTopicEntity
 from sochat.domain.fields import fields_of
 from sochat.domain.rights import field_properties
 from sochat.http.schemas import struct_schemas
+from support.swagger import definitions, schema_shape
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FILES = ("Swagger-v1-ChatTopic.json", "Swagger-v1-ChatAgent.json")
 # Definitions SuperOffice declares that we describe once, elsewhere in the document.
 SHARED = {"TableRight", "FieldProperty", "FieldRight"}
 
 
-@cache
 def _definitions() -> dict[str, dict[str, Any]]:
-    candidates = [REPO_ROOT.parent / "shared/spec/swagger", REPO_ROOT.parent.parent / "shared/spec/swagger"]
-    if os.environ.get("SOCHAT_SUPEROFFICE_SWAGGER"):
-        candidates.insert(0, Path(os.environ["SOCHAT_SUPEROFFICE_SWAGGER"]))
-    folder = next((path for path in candidates if all((path / name).is_file() for name in FILES)), None)
-    if folder is None:
-        pytest.skip(f"SuperOffice's Swagger copies ({', '.join(FILES)}) are not in ../shared/spec/swagger")
-    merged: dict[str, dict[str, Any]] = {}
-    for name in FILES:
-        for full, schema in json.loads((folder / name).read_text(encoding="utf-8"))["definitions"].items():
-            merged[full.rsplit(".", 1)[-1]] = schema
-    return merged
+    return definitions(*FILES)
 
 
 def _referenced(name: str, seen: set[str] | None = None) -> set[str]:
@@ -56,31 +41,6 @@ def _referenced(name: str, seen: set[str] | None = None) -> set[str]:
             if isinstance(inner, dict) and "$ref" in inner:
                 _referenced(inner["$ref"].rsplit(".", 1)[-1], seen)
     return seen
-
-
-def _shape(schema: dict[str, Any]) -> Any:
-    """What a client generator reads: type, format, enum, referenced definition, items, dictionary values;
-    nullability (Swagger 2.0 cannot state it), descriptions and bounds left out, and our unset-date branch."""
-    if "$ref" in schema:
-        return {"$ref": schema["$ref"].rsplit("/", 1)[-1].rsplit(".", 1)[-1]}
-    for key in ("oneOf", "anyOf"):
-        if key in schema:
-            options = [option for option in schema[key] if option != {"type": "null"} and "const" not in option]
-            assert len(options) == 1, schema
-            return _shape(options[0])
-    shape: dict[str, Any] = {}
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next(item for item in kind if item != "null")
-    if kind is not None:
-        shape["type"] = kind
-    for key in ("format", "enum"):
-        if key in schema:
-            shape[key] = schema[key]
-    for key in ("items", "additionalProperties"):
-        if isinstance(schema.get(key), dict) and schema[key]:
-            shape[key] = _shape(schema[key])
-    return shape
 
 
 @pytest.mark.parametrize("root", [ChatTopicEntity, ChatMessage, ChatPresence, ChatSession])
@@ -99,7 +59,7 @@ def test_struct_schemas_are_superoffice_definitions(root):
         our_properties = schema["properties"]
         assert list(our_properties) == list(their_properties), definition
         for prop, their_schema in their_properties.items():
-            assert _shape(our_properties[prop]) == _shape(their_schema), f"{definition}.{prop}"
+            assert schema_shape(our_properties[prop]) == schema_shape(their_schema), f"{definition}.{prop}"
 
 
 def test_chat_topic_holds_every_nested_definition():
